@@ -1,0 +1,32 @@
+# Two commands on a fresh clone: `make demo` (venv, install, track the bundled sample) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SAMPLE := samples/davis_car-shadow
+OUT    := results/demo
+
+.PHONY: install demo test bench clean
+
+$(STAMP): setup.py
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: the CPU wheel on this machine's disk (an unpinned torch pulls CUDA).
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/metartt track $(SAMPLE) --variant rtmdnet --backbone lite0 --threads 2 \
+	    --output $(OUT)/car-shadow.txt --video $(OUT)/car-shadow.mp4
+	@echo "boxes: $(OUT)/car-shadow.txt   video: $(OUT)/car-shadow.mp4"
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP)
+	$(VENV)/bin/metartt bench $(SAMPLE) --variants rtmdnet,rtmdnet-5-5 --backbones lite0,vggm --threads 2
+
+clean:
+	rm -rf $(VENV) results *.egg-info

