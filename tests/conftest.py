@@ -1,0 +1,48 @@
+"""Shared fixtures: the bundled sample sequences and a fast tracker configuration."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / 'samples'
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope='session')
+def car_shadow():
+    """The bundled DAVIS car-shadow sequence (40 frames, 640x360)."""
+    from metartt_tracker.data import open_sequence
+    return open_sequence(SAMPLES / 'davis_car-shadow')
+
+
+@pytest.fixture(scope='session')
+def car_frames(car_shadow):
+    """Its first 8 frames, decoded once."""
+    return [f for f, _ in zip(car_shadow.frames, range(8))]
+
+
+FAST = {  # a cheap but complete tracking configuration for behavioural tests
+    'geometry.n_aug_crops': 8,
+    'adaptation.iters_init': 5,
+    'adaptation.iters_update': 3,
+    'sampling.neg_init': {'kind': 'uniform', 'trans': 1.0, 'scale': 2.0, 'aspect': 1.1, 'n': 1000,
+                          'iou': (0.0, 0.5), 'area': None},
+}
+
+
+@pytest.fixture
+def fast_tracker():
+    """Factory of rtmdnet trackers with the FAST overrides (lite0 backbone, built once)."""
+    from metartt_tracker import MetaRTTTracker
+    from metartt_tracker.backbones import build_backbone
+    from metartt_tracker.config import variant_config
+    backbone = build_backbone('lite0')
+
+    def make(seed: int = 0, variant: str = 'rtmdnet', **kw):
+        cfg = variant_config(variant).replace(**{**FAST, **kw})
+        return MetaRTTTracker(cfg, backbone=backbone, seed=seed)
+    return make

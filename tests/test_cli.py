@@ -1,0 +1,51 @@
+"""`metartt track` / `bench` end to end on the bundled sample, and their input errors."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES
+from metartt_tracker.cli import main
+
+SAMPLE = SAMPLES / 'davis_car-shadow'
+
+
+def test_track_writes_one_row_per_frame_starting_with_the_initial_box(tmp_path, capsys):
+    out, video = tmp_path / 'res' / 'boxes.txt', tmp_path / 'res' / 'out.mp4'
+    rc = main(['track', str(SAMPLE), '--box', '234.57,65.95,256.3,145.39', '--max-frames', '4',
+               '--output', str(out), '--video', str(video), '--quiet', '--seed', '3'])
+    assert rc == 0
+    rows = np.loadtxt(out, delimiter=',')
+    assert rows.shape == (4, 4)
+    assert np.allclose(rows[0], [234.57, 65.95, 256.3, 145.39])
+    assert video.stat().st_size > 1000 and not list(tmp_path.glob('res/*.partial*'))
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary['frames'] == 4 and 'auc' in summary and 'static_box_auc' in summary
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['track', str(SAMPLES / 'nope')], 'nope'),
+    (['track', str(SAMPLE), '--box', '1,2,3'], "invalid box '1,2,3'"),
+    (['track', str(SAMPLE), '--box', '10,10,0,5'], "invalid box"),
+    (['track', str(SAMPLE), '--box', '900,10,20,20'], 'outside'),
+    (['track', str(SAMPLE), '--variant', 'metartt'], 'metartt train meta'),
+])
+def test_track_errors_are_reported_without_output(tmp_path, capsys, argv, message):
+    out = tmp_path / 'boxes.txt'
+    assert main(argv + ['--output', str(out), '--quiet']) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bench_prints_every_stage(capsys):
+    assert main(['bench', str(SAMPLE), '--variants', 'rtmdnet-5-5', '--backbones', 'lite0', '--frames', '4']) == 0
+    text = capsys.readouterr().out
+    for word in ('rtmdnet-5-5', 'lite0', 'backbone', 'roi_align', 'update', 'bbreg', '640x360'):
+        assert word in text
+
+
+def test_console_script_is_installed():
+    res = subprocess.run([sys.executable, '-m', 'metartt_tracker.cli', '--help'], capture_output=True, text=True)
+    assert res.returncode == 0 and 'track' in res.stdout and 'bench' in res.stdout

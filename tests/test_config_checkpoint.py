@@ -1,0 +1,83 @@
+"""Configs round-trip; checkpoints round-trip, import official weights, and fail loudly when wrong."""
+from collections import OrderedDict
+
+import pytest
+import torch
+
+from metartt_tracker.adaptation import constant_alphas
+from metartt_tracker.checkpoint import (Checkpoint, import_official, load_checkpoint, save_checkpoint,
+                                        tracker_from_checkpoint)
+from metartt_tracker.config import TrackerConfig, variant_config
+from metartt_tracker.importers import WeightsError
+from metartt_tracker.model import init_head_params
+
+
+def test_config_round_trip_and_overrides():
+    cfg = variant_config('rtmdnet-5-5', backbone='vggm')
+    assert TrackerConfig.from_dict(cfg.to_dict()) == cfg
+    assert cfg.replace(**{'sampling.n_candidates': 64}).sampling.n_candidates == 64
+    with pytest.raises(KeyError, match='nope'):
+        cfg.replace(**{'sampling.nope': 1})
+    with pytest.raises(ValueError, match='unknown variant'):
+        variant_config('mdnet')
+
+
+def _meta_checkpoint():
+    cfg = variant_config('metartt')
+    theta = init_head_params(112 * 9, 512, torch.Generator().manual_seed(0))
+    return Checkpoint(cfg, theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3),
+                      recipe={'name': 'test'}, data=['a', 'b'])
+
+
+def test_checkpoint_round_trip(tmp_path):
+    ck = _meta_checkpoint()
+    path = save_checkpoint(ck, tmp_path / 'm.pt')
+    back = load_checkpoint(path)
+    assert back.config == ck.config and back.data == ['a', 'b'] and back.recipe == {'name': 'test'}
+    assert all(torch.equal(back.head_params[k], ck.head_params[k]) for k in ck.head_params)
+    assert torch.equal(back.alphas['update'][4]['fc6.bias'], ck.alphas['update'][4]['fc6.bias'])
+    assert back.code_version.startswith('0.1.0') and back.created
+    compact = load_checkpoint(save_checkpoint(ck, tmp_path / 'c.pt', compact=True))
+    assert compact.head_params['fc4.weight'].dtype == torch.float32
+    assert torch.allclose(compact.head_params['fc4.weight'], ck.head_params['fc4.weight'], atol=1e-3)
+    assert (tmp_path / 'c.pt').stat().st_size < (tmp_path / 'm.pt').stat().st_size * 0.6
+    assert tracker_from_checkpoint(path).alphas is not None
+
+
+def test_checkpoint_errors_name_the_file_and_the_mismatch(tmp_path):
+    good = save_checkpoint(_meta_checkpoint(), tmp_path / 'good.pt')
+    trunc = tmp_path / 'trunc.pt'
+    trunc.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(WeightsError, match='trunc.pt: not a readable checkpoint'):
+        load_checkpoint(trunc)
+    with pytest.raises(FileNotFoundError, match='missing.pt'):
+        load_checkpoint(tmp_path / 'missing.pt')
+    other = tmp_path / 'other.pt'
+    torch.save({'state_dict': {}}, other)
+    with pytest.raises(WeightsError, match='other.pt: not a MetaRTT checkpoint'):
+        load_checkpoint(other)
+    ck = _meta_checkpoint()
+    ck.head_params['fc5.weight'] = torch.zeros(512, 256)
+    with pytest.raises(WeightsError, match=r"bad.pt: head_params\['fc5.weight'\] has shape \(512, 256\), expected \(512, 512\)"):
+        load_checkpoint(save_checkpoint(ck, tmp_path / 'bad.pt'))
+    ck = _meta_checkpoint()
+    ck.alphas['init'] = ck.alphas['init'][:3]
+    with pytest.raises(WeightsError, match=r"short.pt: alphas\['init'\] holds 3 steps, the config runs 5"):
+        load_checkpoint(save_checkpoint(ck, tmp_path / 'short.pt'))
+
+
+def test_official_rtmdnet_pth_imports_into_a_working_tracker(tmp_path):
+    """A synthetic file with the exact structure of rt-mdnet.pth becomes a vggm checkpoint."""
+    shapes = {'conv1.0.weight': (96, 3, 7, 7), 'conv1.0.bias': (96,), 'conv2.0.weight': (256, 96, 5, 5),
+              'conv2.0.bias': (256,), 'conv3.0.weight': (512, 256, 3, 3), 'conv3.0.bias': (512,),
+              'fc4.0.weight': (512, 4608), 'fc4.0.bias': (512,), 'fc5.1.weight': (512, 512), 'fc5.1.bias': (512,)}
+    g = torch.Generator().manual_seed(0)
+    sd = OrderedDict((k, torch.randn(s, generator=g) * 0.01) for k, s in shapes.items())
+    torch.save({'shared_layers': sd}, tmp_path / 'rt-mdnet.pth')
+    ck = import_official(tmp_path / 'rt-mdnet.pth', variant_config('rtmdnet'))
+    assert ck.config.backbone == 'vggm'
+    assert torch.equal(ck.backbone_state['conv2.weight'], sd['conv2.0.weight'])
+    assert torch.equal(ck.head_params['fc5.weight'], sd['fc5.1.weight'])
+    tracker = tracker_from_checkpoint(save_checkpoint(ck, tmp_path / 'vggm.pt'))
+    assert torch.equal(tracker.backbone.conv3.weight, sd['conv3.0.weight'])
+    assert tracker.feat_dim == 4608

@@ -1,0 +1,96 @@
+"""The tracking loop on real frames: inputs, bad inputs, determinism, and following the target."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from metartt_tracker import MetaRTTTracker, MissingWeightsError
+from metartt_tracker.config import variant_config
+
+
+def test_tracks_the_bundled_sample_clearly_better_than_a_static_box(car_shadow):
+    """Acceptance: rtmdnet (lite0, fc layers trained online from default init) follows the car."""
+    from metartt_tracker.evaluation.metrics import ope_scores
+    tracker = MetaRTTTracker.from_variant('rtmdnet', backbone='lite0', seed=0)
+    boxes, scores, times = tracker.track(iter(car_shadow.frames), car_shadow.init_box)
+    gt = np.asarray(car_shadow.boxes)
+    ours = ope_scores(boxes, gt)['auc']
+    static = ope_scores(np.repeat(boxes[:1], len(boxes), axis=0), gt)['auc']
+    assert boxes.shape == (40, 4) and np.isfinite(boxes).all()
+    assert ours > static + 0.15, (ours, static)
+    assert ours > 0.6
+
+
+def test_same_seed_same_boxes_other_seed_other_boxes(fast_tracker, car_frames, car_shadow):
+    runs = [fast_tracker(seed).track(car_frames, car_shadow.init_box)[0] for seed in (7, 7, 8)]
+    assert np.array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_accepts_pil_gray_and_rgba(fast_tracker, car_frames, car_shadow):
+    box = car_shadow.init_box
+    rgb = fast_tracker(0).track(car_frames[:3], box)[0]
+    pil = fast_tracker(0).track([Image.fromarray(f) for f in car_frames[:3]], box)[0]
+    rgba = fast_tracker(0).track([np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in car_frames[:3]], box)[0]
+    gray = fast_tracker(0).track([np.asarray(Image.fromarray(f).convert('L')) for f in car_frames[:3]], box)[0]
+    assert np.array_equal(rgb, pil) and np.array_equal(rgb, rgba)
+    assert gray.shape == (3, 4) and np.isfinite(gray).all()
+
+
+@pytest.mark.parametrize('box, match', [
+    ((10, 10, float('nan'), 20), 'non-finite'),
+    ((10, 10, float('inf'), 20), 'non-finite'),
+    ((10, 10, 0, 20), 'non-positive'),
+    ((10, 10, 20, -3), 'non-positive'),
+    ((700, 10, 20, 20), 'outside'),
+    ((-50, 10, 20, 20), 'outside'),
+    ((10, 10, 20), '4 numbers'),
+])
+def test_bad_boxes_are_rejected(fast_tracker, car_frames, box, match):
+    with pytest.raises(ValueError, match=match):
+        fast_tracker().init(car_frames[0], box)
+
+
+def test_frame_size_change_is_rejected(fast_tracker, car_frames, car_shadow):
+    t = fast_tracker()
+    t.init(car_frames[0], car_shadow.init_box)
+    with pytest.raises(ValueError, match='frame size changed from 640x360 to 320x180'):
+        t.update(car_frames[1][::2, ::2])
+
+
+def test_update_before_init_is_an_error(fast_tracker, car_frames):
+    with pytest.raises(RuntimeError, match='init'):
+        fast_tracker().update(car_frames[0])
+
+
+@pytest.mark.parametrize('box', [
+    (300.0, 150.0, 4.0, 4.0),  # tiny target
+    (2.0, 2.0, 636.0, 356.0),  # near frame size
+    (-20.0, 300.0, 60.0, 90.0),  # partly outside the frame
+])
+def test_extreme_targets_do_not_crash(fast_tracker, car_frames, box):
+    boxes, scores, _ = fast_tracker().track(car_frames[:4], box)
+    assert boxes.shape == (4, 4) and np.isfinite(boxes).all()
+    assert (boxes[1:, 2:] > 0).all()
+
+
+def test_meta_variants_need_weights():
+    with pytest.raises(MissingWeightsError, match='metartt train meta'):
+        MetaRTTTracker(variant_config('metartt'))
+
+
+def test_5_5_variant_runs_fewer_iterations():
+    a, b = variant_config('rtmdnet').adaptation, variant_config('rtmdnet-5-5').adaptation
+    assert (a.iters_init, a.iters_update, b.iters_init, b.iters_update) == (50, 15, 5, 5)
+    assert variant_config('metartt').adaptation.mode == 'meta'
+
+
+def test_meta_mode_tracks_with_given_step_sizes(fast_tracker, car_frames, car_shadow):
+    from metartt_tracker.adaptation import constant_alphas
+    from metartt_tracker.backbones import build_backbone
+    from metartt_tracker.model import init_head_params
+    cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 8})
+    theta = init_head_params(112 * 9, 512)
+    t = MetaRTTTracker(cfg, backbone=build_backbone('lite0'), head_params=theta,
+                       alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
+    boxes = t.track(car_frames[:4], car_shadow.init_box)[0]
+    assert boxes.shape == (4, 4) and np.isfinite(boxes).all()
