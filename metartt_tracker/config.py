@@ -74,7 +74,7 @@ class AdaptationConfig:
     batch_pos: int = 32  # positives per minibatch
     batch_neg: int = 96  # negatives per minibatch (after hard mining)
     batch_neg_cand: int = 1024  # negative candidates scored for hard-negative mining
-    batch_test: int = 256  # chunk size when scoring mining candidates
+    batch_test: int = 1024  # chunk size when scoring mining candidates (memory only; RT-MDNet's GPU used 256)
     dropout: float = 0.5  # dropout before fc5 and fc6 while training (RT-MDNet: 0.5)
     adapted: tuple[str, ...] = ('fc4', 'fc5', 'fc6')  # layers whose parameters are adapted
     n_frames_long: int = 100  # positive memory: at most this many frames

@@ -80,7 +80,7 @@ class MetaRTTTracker:
     def _feature_maps(self, image: Tensor, scenes: list[Scene]) -> Tensor:
         """Backbone maps (B, C, h, w) of same-size scene crops."""
         with self.timer('crop'):
-            crops = crop(image, scenes)
+            crops = crop(image, scenes).contiguous(memory_format=torch.channels_last)
         with self.timer('backbone'):
             return self.backbone(self.backbone.normalize(crops))
 
@@ -88,8 +88,8 @@ class MetaRTTTracker:
         """RoI features (N, C*9) of image boxes; `which[i]` picks the scene / map of box i."""
         bb = self.backbone
         which = np.zeros(len(boxes), dtype=np.int64) if which is None else which
-        xy = np.stack([scenes[k].box[:2] for k in which]) if len(boxes) else np.zeros((0, 2))
-        sc = np.stack([scenes[k].scale for k in which]) if len(boxes) else np.zeros((0, 2))
+        xy = np.stack([s.box[:2] for s in scenes])[which]
+        sc = np.stack([s.scale for s in scenes])[which]
         with self.timer('roi_align'):
             rois = boxes_to_rois(torch.from_numpy(boxes).float(), torch.from_numpy(xy).float(),
                                  torch.from_numpy(sc).float(), self.cfg.geometry.roi_padding,
@@ -273,8 +273,8 @@ class MetaRTTTracker:
             (pos, neg), _ = self._jittered_feats(img, scenes, [pos_boxes, neg_boxes])
         else:
             scene = scene_for(scene_box, self.target[2:], g.patch_size, g.max_scene_size)
-            fmap = self._feature_maps(img, [scene])
-            pos, neg = self._roi_feats(fmap, [scene], pos_boxes), self._roi_feats(fmap, [scene], neg_boxes)
+            feats = self._scene_feats(img, scene, np.concatenate([pos_boxes, neg_boxes]))
+            pos, neg = feats[:len(pos_boxes)], feats[len(pos_boxes):]
         return pos, neg
 
     def _remember(self, pos: Tensor, neg: Tensor) -> None:
