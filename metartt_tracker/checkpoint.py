@@ -171,6 +171,18 @@ def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides:
     return MetaRTTTracker(cfg, backbone=backbone, head_params=ckpt.head_params, alphas=ckpt.alphas, seed=seed)
 
 
+def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
+                  seed: int = 0, **overrides: Any) -> Any:
+    """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant.
+
+    `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}.
+    """
+    from .tracker import MetaRTTTracker
+    if checkpoint:
+        return tracker_from_checkpoint(checkpoint, seed=seed, **overrides)
+    return MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone, **overrides)
+
+
 def import_official(path: str | os.PathLike, variant_cfg: TrackerConfig) -> Checkpoint:
     """Checkpoint from official RT-MDNet weights: `rt-mdnet.pth` (conv1-3, fc4, fc5) or
     `imagenet-vgg-m.mat` (conv1-3 only; fc layers get PyTorch's default init).

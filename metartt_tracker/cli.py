@@ -2,53 +2,28 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Sequence as Seq
 
 import numpy as np
 
+from .checkpoint import build_tracker
 from .config import VARIANTS
+from .results import format_rows, track_sequence, write_text_atomic
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file + rename, so an interrupted run never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def format_boxes(boxes: np.ndarray) -> str:
-    """One `x,y,w,h` row per frame, comma separated (got10k's result format)."""
-    return ''.join(','.join(f'{v:.3f}' for v in b) + '\n' for b in boxes)
+# Modules that add subcommands with a `register(subparsers)` function (wired here, and only here,
+# so the library core never imports evaluation/ or integrations/).
+COMMAND_MODULES = ('metartt_tracker.evaluation.commands', 'metartt_tracker.integrations.commands')
 
 
 def _set_threads(n: int) -> None:
     import torch
     if n > 0:
         torch.set_num_threads(n)
-
-
-def make_tracker(variant: str, backbone: str, checkpoint: str | None, seed: int) -> Any:
-    """The tracker a command asked for: from a checkpoint if given, else the variant's defaults."""
-    from .checkpoint import tracker_from_checkpoint
-    from .tracker import MetaRTTTracker
-    if checkpoint:
-        return tracker_from_checkpoint(checkpoint, seed=seed)
-    return MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone)
 
 
 class _VideoOut:
@@ -85,37 +60,29 @@ def cmd_track(args: argparse.Namespace) -> int:
     from .data import open_sequence, parse_box
     _set_threads(args.threads)
     seq = open_sequence(args.source, parse_box(args.box) if args.box else None)
-    tracker = make_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
+    tracker = build_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
     n = len(seq) if args.max_frames <= 0 else min(len(seq), args.max_frames)
     video = _VideoOut(Path(args.video), seq.frames.size) if args.video else None
-    boxes, scores, times = [], [], []
     bar = tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet)
-    for i, frame in enumerate(seq.frames):
-        if i >= n:
-            break
-        t0 = time.perf_counter()
-        if i == 0:
-            tracker.init(frame, seq.init_box)
-            box = np.asarray(seq.init_box, dtype=np.float64)
-        else:
-            box = tracker.update(frame)
-        times.append(time.perf_counter() - t0)
-        boxes.append(box)
-        scores.append(tracker.score)
+    spent: list[float] = []
+
+    def on_frame(i: int, frame: np.ndarray, box: np.ndarray, score: float, seconds: float) -> None:
+        spent.append(seconds)
         if i > 0:
-            bar.set_postfix(fps=f'{(len(times) - 1) / sum(times[1:]):.1f}', score=f'{tracker.score:.2f}')
+            bar.set_postfix(fps=f'{i / sum(spent[1:]):.1f}', score=f'{score:.2f}')
         bar.update(1)
         if video is not None:
             gt = seq.boxes[i] if seq.boxes is not None and i < len(seq.boxes) else None
-            video.write(frame, box, gt, f'{i + 1}/{n} score {tracker.score:.2f}')
+            video.write(frame, box, gt, f'{i + 1}/{n} score {score:.2f}')
+
+    frames = (f for f, _ in zip(seq.frames, range(n)))
+    result = track_sequence(tracker, frames, seq.init_box, seq.name, on_frame)
     bar.close()
     if video is not None:
         video.close()
-    boxes_arr = np.array(boxes)
     if args.output:
-        _write_atomic(Path(args.output), format_boxes(boxes_arr))
-    summary = _summary(seq, boxes_arr, np.array(times))
-    print(json.dumps(summary))
+        write_text_atomic(Path(args.output), format_rows(result.boxes))
+    print(json.dumps(_summary(seq, result.boxes, result.times)))
     return 0
 
 
@@ -141,7 +108,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                  args.seed, args.size)
     print(format_bench(rows, args.threads))
     if args.json:
-        _write_atomic(Path(args.json), json.dumps(rows, indent=2))
+        write_text_atomic(Path(args.json), json.dumps(rows, indent=2))
     return 0
 
 
@@ -190,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument('output')
     im.add_argument('--variant', default='rtmdnet', choices=['rtmdnet', 'rtmdnet-5-5'])
     im.set_defaults(func=cmd_import)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(sub)
     return p
 
 

@@ -12,6 +12,8 @@ Frames are RGB (PIL images or H x W x 3 uint8 arrays; gray and RGBA are converte
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -21,6 +23,7 @@ from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import TrackerConfig, variant_config
 from .model import Params, head_forward, init_head_params
+from .results import SequenceResult, track_sequence
 from .roi_align import POOLED, boxes_to_rois, roi_features
 from .sampling import candidates, draw, sample
 from .scene import Scene, crop, scene_for, to_tensor, union_box
@@ -289,17 +292,6 @@ class MetaRTTTracker:
             self.params = self.adapter.adapt(self.params, pos, neg, 'update')
 
     # ------------------------------------------------------------ convenience
-    def track(self, frames: object, box: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run over an iterable of frames: boxes (N, 4), scores (N,), seconds per frame (N,)."""
-        import time
-        boxes, scores, times = [], [], []
-        for i, frame in enumerate(frames):
-            t0 = time.perf_counter()
-            if i == 0:
-                self.init(frame, box)
-                boxes.append(np.asarray(box, dtype=np.float64))
-            else:
-                boxes.append(self.update(frame))
-            times.append(time.perf_counter() - t0)
-            scores.append(self.score)
-        return np.array(boxes), np.array(scores), np.array(times)
+    def track(self, frames: Iterable[object], box: object) -> SequenceResult:
+        """Run over an iterable of frames; boxes, scores and seconds per frame in one result."""
+        return track_sequence(self, frames, box)

@@ -11,7 +11,7 @@ def test_tracks_the_bundled_sample_clearly_better_than_a_static_box(car_shadow):
     """Acceptance: rtmdnet (lite0, fc layers trained online from default init) follows the car."""
     from metartt_tracker.evaluation.metrics import ope_scores
     tracker = MetaRTTTracker.from_variant('rtmdnet', backbone='lite0', seed=0)
-    boxes, scores, times = tracker.track(iter(car_shadow.frames), car_shadow.init_box)
+    boxes = tracker.track(iter(car_shadow.frames), car_shadow.init_box).boxes
     gt = np.asarray(car_shadow.boxes)
     ours = ope_scores(boxes, gt)['auc']
     static = ope_scores(np.repeat(boxes[:1], len(boxes), axis=0), gt)['auc']
@@ -21,17 +21,17 @@ def test_tracks_the_bundled_sample_clearly_better_than_a_static_box(car_shadow):
 
 
 def test_same_seed_same_boxes_other_seed_other_boxes(fast_tracker, car_frames, car_shadow):
-    runs = [fast_tracker(seed).track(car_frames, car_shadow.init_box)[0] for seed in (7, 7, 8)]
+    runs = [fast_tracker(seed).track(car_frames, car_shadow.init_box).boxes for seed in (7, 7, 8)]
     assert np.array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
 
 
 def test_accepts_pil_gray_and_rgba(fast_tracker, car_frames, car_shadow):
     box = car_shadow.init_box
-    rgb = fast_tracker(0).track(car_frames[:3], box)[0]
-    pil = fast_tracker(0).track([Image.fromarray(f) for f in car_frames[:3]], box)[0]
-    rgba = fast_tracker(0).track([np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in car_frames[:3]], box)[0]
-    gray = fast_tracker(0).track([np.asarray(Image.fromarray(f).convert('L')) for f in car_frames[:3]], box)[0]
+    rgb = fast_tracker(0).track(car_frames[:3], box).boxes
+    pil = fast_tracker(0).track([Image.fromarray(f) for f in car_frames[:3]], box).boxes
+    rgba = fast_tracker(0).track([np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in car_frames[:3]], box).boxes
+    gray = fast_tracker(0).track([np.asarray(Image.fromarray(f).convert('L')) for f in car_frames[:3]], box).boxes
     assert np.array_equal(rgb, pil) and np.array_equal(rgb, rgba)
     assert gray.shape == (3, 4) and np.isfinite(gray).all()
 
@@ -68,7 +68,7 @@ def test_update_before_init_is_an_error(fast_tracker, car_frames):
     (-20.0, 300.0, 60.0, 90.0),  # partly outside the frame
 ])
 def test_extreme_targets_do_not_crash(fast_tracker, car_frames, box):
-    boxes, scores, _ = fast_tracker().track(car_frames[:4], box)
+    boxes = fast_tracker().track(car_frames[:4], box).boxes
     assert boxes.shape == (4, 4) and np.isfinite(boxes).all()
     assert (boxes[1:, 2:] > 0).all()
 
@@ -92,5 +92,5 @@ def test_meta_mode_tracks_with_given_step_sizes(fast_tracker, car_frames, car_sh
     theta = init_head_params(112 * 9, 512)
     t = MetaRTTTracker(cfg, backbone=build_backbone('lite0'), head_params=theta,
                        alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
-    boxes = t.track(car_frames[:4], car_shadow.init_box)[0]
+    boxes = t.track(car_frames[:4], car_shadow.init_box).boxes
     assert boxes.shape == (4, 4) and np.isfinite(boxes).all()

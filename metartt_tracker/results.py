@@ -1,0 +1,129 @@
+"""One results model for every harness: per-frame boxes, scores and times of one tracked sequence.
+
+Every way of running the tracker (CLI, experiment runner, toolkit adapters) produces a
+`SequenceResult` with `track_sequence`; small writers turn it into a toolkit's file layout. The
+canonical on-disk layout is got10k's: `<root>/<tracker>/<seq>/<seq>_001.txt` (comma-separated
+`x,y,w,h`, '%.3f') plus `<seq>_time.txt` (seconds per frame, one column per repetition), to
+which we add `<seq>_001_score.txt` (tracker confidence; 'nan' on initialisation frames).
+Files are written atomically, boxes last, so a half-written result never looks complete.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+
+@dataclass
+class SequenceResult:
+    """What one run of a tracker on one sequence produced."""
+
+    name: str  # sequence name
+    boxes: np.ndarray  # (N, 4) x, y, w, h per frame, 0-based px; row 0 is the given box
+    scores: np.ndarray  # (N,) tracker confidence; NaN where none (the initialisation frame)
+    times: np.ndarray  # (N,) seconds spent in init / update for each frame (decoding excluded)
+
+    def __post_init__(self) -> None:
+        self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)
+        self.scores = np.asarray(self.scores, dtype=np.float64).reshape(-1)
+        self.times = np.asarray(self.times, dtype=np.float64).reshape(-1)
+        n = len(self.boxes)
+        if len(self.scores) != n or len(self.times) != n:
+            raise ValueError(f'{self.name}: {n} boxes but {len(self.scores)} scores and {len(self.times)} times')
+
+    def fps(self, skip_first: bool = False) -> float:
+        """Frames per second of tracking time, optionally without the first frame."""
+        t = self.times[1:] if skip_first else self.times
+        return float(len(t) / t.sum()) if len(t) and t.sum() > 0 else float('nan')
+
+
+def track_sequence(tracker: Any, frames: Iterable[Any], init_box: Any, name: str = '',
+                   on_frame: Callable[[int, Any, np.ndarray, float, float], None] | None = None) -> SequenceResult:
+    """Run `tracker.init` on the first frame and `tracker.update` on the rest, timing each call.
+
+    `on_frame(i, frame, box, score, seconds)` is called after each frame (progress bars, videos).
+    """
+    boxes, scores, times = [], [], []
+    for i, frame in enumerate(frames):
+        t0 = time.perf_counter()
+        if i == 0:
+            tracker.init(frame, init_box)
+            box = np.asarray(init_box, dtype=np.float64)
+        else:
+            box = np.asarray(tracker.update(frame), dtype=np.float64)
+        times.append(time.perf_counter() - t0)
+        boxes.append(box)
+        scores.append(float('nan') if i == 0 else float(getattr(tracker, 'score', float('nan'))))
+        if on_frame is not None:
+            on_frame(i, frame, box, scores[-1], times[-1])
+    return SequenceResult(name, np.array(boxes).reshape(-1, 4), np.array(scores), np.array(times))
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write `text` through a temp file and a rename: readers see the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def format_rows(values: np.ndarray, fmt: str = '%.3f', sep: str = ',') -> str:
+    """Rows of numbers as text, one line per row ('nan' kept)."""
+    values = np.atleast_2d(values)
+    return ''.join(sep.join(fmt % v for v in row) + '\n' for row in values)
+
+
+def got10k_paths(root: str | os.PathLike, tracker: str, seq: str, repetition: int = 1) -> dict[str, Path]:
+    """Where got10k keeps one repetition of one sequence (and our score file beside it)."""
+    d = Path(root) / tracker / seq
+    return {'boxes': d / f'{seq}_{repetition:03d}.txt', 'times': d / f'{seq}_time.txt',
+            'scores': d / f'{seq}_{repetition:03d}_score.txt'}
+
+
+def write_got10k(result: SequenceResult, root: str | os.PathLike, tracker: str, repetition: int = 1) -> Path:
+    """Write one repetition in got10k's layout; the boxes file goes last and marks completion."""
+    p = got10k_paths(root, tracker, result.name, repetition)
+    times = result.times[:, None]
+    if p['times'].exists() and repetition > 1:
+        old = np.loadtxt(p['times'], delimiter=',', ndmin=2)
+        if old.shape[0] == len(times):
+            cols = old[:, :repetition - 1]
+            if cols.shape[1] < repetition - 1:
+                cols = np.hstack([cols, np.zeros((len(times), repetition - 1 - cols.shape[1]))])
+            times = np.hstack([cols, times])
+    write_text_atomic(p['times'], format_rows(times, '%.6f'))
+    write_text_atomic(p['scores'], format_rows(result.scores[:, None], '%.4f'))
+    return write_text_atomic(p['boxes'], format_rows(result.boxes))
+
+
+def read_got10k(root: str | os.PathLike, tracker: str, seq: str, repetition: int = 1) -> SequenceResult:
+    """Read back what `write_got10k` (or the got10k toolkit) wrote; scores NaN if absent."""
+    p = got10k_paths(root, tracker, seq, repetition)
+    if not p['boxes'].is_file():
+        raise FileNotFoundError(f'{p["boxes"]}: no result for {seq} (repetition {repetition})')
+    boxes = np.loadtxt(p['boxes'], delimiter=',', ndmin=2)
+    n = len(boxes)
+    times = np.full(n, np.nan)
+    if p['times'].is_file():
+        t = np.loadtxt(p['times'], delimiter=',', ndmin=2)
+        if t.shape[0] == n and t.shape[1] >= repetition:
+            times = t[:, repetition - 1]
+    scores = np.loadtxt(p['scores'], ndmin=1) if p['scores'].is_file() else np.full(n, np.nan)
+    if len(scores) != n:
+        raise ValueError(f'{p["scores"]}: {len(scores)} rows but {p["boxes"]} has {n}')
+    return SequenceResult(seq, boxes, scores, times)

@@ -1,0 +1,46 @@
+"""The shared results model: the tracking loop, got10k-layout files, atomic writes."""
+import numpy as np
+import pytest
+
+from metartt_tracker.results import SequenceResult, read_got10k, track_sequence, write_got10k
+
+
+class Walker:
+    """A stand-in tracker that moves the box one pixel right per frame."""
+
+    def init(self, frame, box):
+        self.box, self.score = np.asarray(box, dtype=float), float('nan')
+
+    def update(self, frame):
+        self.box = self.box + [1, 0, 0, 0]
+        self.score = float(frame)
+        return self.box
+
+
+def test_track_sequence_records_boxes_scores_and_times():
+    seen = []
+    res = track_sequence(Walker(), [0, 5, 6], (1, 2, 3, 4), 'w', lambda i, f, b, s, t: seen.append((i, s)))
+    assert res.boxes.tolist() == [[1, 2, 3, 4], [2, 2, 3, 4], [3, 2, 3, 4]]
+    assert np.isnan(res.scores[0]) and res.scores[1:].tolist() == [5.0, 6.0]
+    assert (res.times >= 0).all() and len(seen) == 3
+
+
+def test_got10k_round_trip_and_repetition_columns(tmp_path):
+    a = SequenceResult('seqA', np.arange(12.0).reshape(3, 4) + 0.25, [np.nan, 1.5, -2.0], [0.5, 0.1, 0.2])
+    write_got10k(a, tmp_path, 'T')
+    b = SequenceResult('seqA', a.boxes + 1, a.scores, [0.4, 0.3, 0.2])
+    write_got10k(b, tmp_path, 'T', repetition=2)
+    assert (tmp_path / 'T/seqA/seqA_001.txt').read_text().splitlines()[0] == '0.250,1.250,2.250,3.250'
+    times = np.loadtxt(tmp_path / 'T/seqA/seqA_time.txt', delimiter=',')
+    assert times.shape == (3, 2) and times[0].tolist() == [0.5, 0.4]
+    back = read_got10k(tmp_path, 'T', 'seqA', 2)
+    assert np.allclose(back.boxes, b.boxes) and np.allclose(back.times, b.times)
+    assert np.isnan(back.scores[0]) and back.scores[2] == -2.0
+    assert not list(tmp_path.rglob('*.tmp'))
+
+
+def test_mismatched_lengths_and_missing_results_are_errors(tmp_path):
+    with pytest.raises(ValueError, match='3 boxes but 2 scores'):
+        SequenceResult('s', np.zeros((3, 4)), [0, 0], [0, 0, 0])
+    with pytest.raises(FileNotFoundError, match='seqB_001.txt'):
+        read_got10k(tmp_path, 'T', 'seqB')
