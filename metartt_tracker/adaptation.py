@@ -9,6 +9,9 @@ binary loss. Only the step differs:
   the momentum buffers persist across calls, as RT-MDNet reuses one optimiser per stage.
 - `MetaStep`: theta_k = theta_{k-1} - alpha_k * grad (paper Eq. 2-3), one learned tensor alpha_k
   per parameter and per iteration, separately for the initial ('init') and online ('update') stage.
+
+`steps_for` picks the rule per stage: 'sgd' (RT-MDNet), 'meta' (MetaRTT) or 'meta-init'
+(Meta-Tracker: learned first-frame steps, SGD online).
 """
 from __future__ import annotations
 
@@ -105,12 +108,12 @@ class MetaStep:
 
 
 class Adapter:
-    """Runs `steps` minibatch updates of the adapted layers with a given `Step` rule."""
+    """Runs minibatch updates of the adapted layers with one `Step` rule per stage."""
 
-    def __init__(self, cfg: AdaptationConfig, step: Step, rng: np.random.Generator,
+    def __init__(self, cfg: AdaptationConfig, steps: dict[str, Step], rng: np.random.Generator,
                  generator: torch.Generator | None = None, create_graph: bool = False) -> None:
         self.cfg = cfg
-        self.step = step
+        self.steps = steps
         self.rng = rng
         self.generator = generator
         self.create_graph = create_graph
@@ -131,8 +134,19 @@ class Adapter:
                 loss = binary_loss(head_forward(pb, params, self.cfg.dropout, self.generator),
                                    head_forward(nb, params, self.cfg.dropout, self.generator))
                 grads = torch.autograd.grad(loss, [params[n] for n in names], create_graph=self.create_graph)
-                params = self.step(params, dict(zip(names, grads)), stage, it)
+                params = self.steps[stage](params, dict(zip(names, grads)), stage, it)
         return params
+
+
+def steps_for(cfg: AdaptationConfig, alphas: dict | None) -> dict[str, Step]:
+    """The step rule of each stage for an adaptation mode ('sgd', 'meta' or 'meta-init')."""
+    sgd = SGDStep(cfg)
+    if cfg.mode == 'sgd':
+        return {'init': sgd, 'update': sgd}
+    if cfg.mode not in ('meta', 'meta-init'):
+        raise ValueError(f'unknown adaptation mode {cfg.mode!r}')
+    meta = MetaStep(alphas or {})
+    return {'init': meta, 'update': meta if cfg.mode == 'meta' else sgd}
 
 
 def constant_alphas(params: Params, adapted: tuple[str, ...], k_init: int, k_update: int,

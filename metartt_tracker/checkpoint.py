@@ -148,11 +148,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 
 def _check_alphas(path: Path, cfg: TrackerConfig, alphas: Any, shapes: dict[str, tuple[int, ...]]) -> None:
     a = cfg.adaptation
-    if a.mode != 'meta':
+    if a.mode == 'sgd':
         return
     _expect(isinstance(alphas, dict), path, f'variant {cfg.variant!r} needs learned step sizes (alphas), found none')
     adapted = {k: v for k, v in shapes.items() if k.split('.')[0] in a.adapted}
-    for stage, k in (('init', a.iters_init), ('update', a.iters_update)):
+    stages = (('init', a.iters_init), ('update', a.iters_update)) if a.mode == 'meta' else (('init', a.iters_init),)
+    for stage, k in stages:
         steps = alphas.get(stage)
         _expect(isinstance(steps, list) and len(steps) == k, path,
                 f'alphas[{stage!r}] holds {len(steps) if isinstance(steps, list) else 0} steps, the config runs {k}')

@@ -62,7 +62,7 @@ class GeometryConfig:
 class AdaptationConfig:
     """Online learning of the fc layers: RT-MDNet's SGD or MetaRTT's learned steps."""
 
-    mode: str = 'sgd'  # 'sgd' (RT-MDNet: momentum SGD) | 'meta' (MetaRTT: per-parameter, per-step lrs)
+    mode: str = 'sgd'  # 'sgd' (RT-MDNet) | 'meta' (MetaRTT: learned steps in both stages) | 'meta-init' (Meta-Tracker: learned initial steps, SGD online)
     iters_init: int = 50  # first-frame iterations (RT-MDNet maxiter_init=50; MetaRTT K_init=5)
     iters_update: int = 15  # online iterations per update (RT-MDNet maxiter_update=15; MetaRTT K_on=5)
     lr_init: float = 1e-4  # SGD: first-frame learning rate
@@ -180,11 +180,19 @@ def _metartt_prune(**kw: Any) -> TrackerConfig:
     return cfg
 
 
+def _metatracker(**kw: Any) -> TrackerConfig:
+    cfg = TrackerConfig(variant='metatracker', needs_meta_weights=True, **kw)
+    cfg.adaptation.mode = 'meta-init'  # Meta-Tracker (Park & Berg 2018): meta-learned first frame only
+    cfg.adaptation.iters_init = 5
+    return cfg
+
+
 VARIANTS: dict[str, Callable[..., TrackerConfig]] = {
     'rtmdnet': _rtmdnet,  # RT-MDNet: SGD, 50 initial / 15 online iterations
     'rtmdnet-5-5': _rtmdnet_5_5,  # RT-MDNet with MetaRTT's iteration budget (Table 2 row)
     'metartt': _metartt,  # meta-learned init and step sizes, K_init = K_on = 5
     'metartt-prune': _metartt_prune,  # MetaRTT + one-shot channel pruning
+    'metatracker': _metatracker,  # Table 1 baseline: learned initial adaptation, RT-MDNet SGD online
 }
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .adaptation import Adapter, MetaStep, SGDStep
+from .adaptation import Adapter, steps_for
 from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import TrackerConfig, variant_config
@@ -57,7 +57,7 @@ class MetaRTTTracker:
     def __init__(self, config: TrackerConfig | None = None, backbone: Backbone | None = None,
                  head_params: Params | None = None, alphas: dict | None = None, seed: int = 0) -> None:
         self.cfg = config or variant_config('rtmdnet')
-        if self.cfg.adaptation.mode == 'meta' and alphas is None:
+        if self.cfg.adaptation.mode != 'sgd' and alphas is None:
             raise MissingWeightsError(
                 f"variant {self.cfg.variant!r} adapts with meta-learned step sizes, but no meta-parameters "
                 f"were given: pass a checkpoint made by `metartt train meta` (--checkpoint FILE); "
@@ -218,9 +218,7 @@ class MetaRTTTracker:
         if self._theta0 is None:
             self._theta0 = init_head_params(self.feat_dim, self.cfg.fc_width, torch.Generator().manual_seed(self.seed))
         self.params = {k: v.detach().clone() for k, v in self._theta0.items()}
-        a = self.cfg.adaptation
-        step = MetaStep(self.alphas) if a.mode == 'meta' else SGDStep(a)
-        self.adapter = Adapter(a, step, self.rng, self.generator)
+        self.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, self.alphas), self.rng, self.generator)
 
     # ----------------------------------------------------------- later frames
     def update(self, image: object) -> np.ndarray:

@@ -75,10 +75,10 @@ def test_meta_step_with_constant_rates_equals_plain_sgd():
     cfg = AdaptationConfig(iters_init=4, lr_init=1e-2, lr_mult={}, momentum=0.0, weight_decay=0.0,
                            grad_clip=1e9, dropout=0.0, batch_neg_cand=96)  # no mining: float ties could pick other negatives
     theta = init_head_params(18, 8, torch.Generator().manual_seed(1))
-    sgd = Adapter(cfg, SGDStep(cfg), np.random.default_rng(5)).adapt(
+    sgd = Adapter(cfg, {'init': SGDStep(cfg)}, np.random.default_rng(5)).adapt(
         {k: v.clone() for k, v in theta.items()}, pos, neg, 'init')
     alphas = constant_alphas(theta, cfg.adapted, 4, 1, 1e-2)
-    meta = Adapter(cfg, MetaStep(alphas), np.random.default_rng(5)).adapt(
+    meta = Adapter(cfg, {'init': MetaStep(alphas)}, np.random.default_rng(5)).adapt(
         {k: v.clone() for k, v in theta.items()}, pos, neg, 'init')
     for k in theta:
         assert torch.allclose(sgd[k], meta[k], atol=1e-5), k
@@ -90,7 +90,7 @@ def test_adaptation_lowers_the_loss_and_only_touches_adapted_layers():
     cfg = AdaptationConfig(iters_init=20, lr_init=1e-2, adapted=('fc5', 'fc6'))
     theta = init_head_params(18, 8, torch.Generator().manual_seed(2))
     before = {k: v.clone() for k, v in theta.items()}
-    after = Adapter(cfg, SGDStep(cfg), np.random.default_rng(0), torch.Generator().manual_seed(0)).adapt(
+    after = Adapter(cfg, {'init': SGDStep(cfg)}, np.random.default_rng(0), torch.Generator().manual_seed(0)).adapt(
         theta, pos, neg, 'init')
     with torch.no_grad():
         l0 = binary_loss(head_forward(pos, before), head_forward(neg, before))
@@ -104,7 +104,7 @@ def test_meta_step_refuses_more_steps_than_it_learned():
     pos, neg = _data()
     theta = init_head_params(18, 8)
     cfg = AdaptationConfig(iters_init=3)
-    adapter = Adapter(cfg, MetaStep(constant_alphas(theta, cfg.adapted, 2, 2, 1e-3)), np.random.default_rng(0))
+    adapter = Adapter(cfg, {'init': MetaStep(constant_alphas(theta, cfg.adapted, 2, 2, 1e-3))}, np.random.default_rng(0))
     with pytest.raises(ValueError, match='only 2 learned step sizes'):
         adapter.adapt(theta, pos, neg, 'init')
 
@@ -117,7 +117,7 @@ def test_meta_steps_are_differentiable_wrt_the_step_sizes():
     for step in alphas['init']:
         for v in step.values():
             v.requires_grad_(True)
-    out = Adapter(cfg, MetaStep(alphas, create_graph=True), np.random.default_rng(0), create_graph=True).adapt(
+    out = Adapter(cfg, {'init': MetaStep(alphas, create_graph=True)}, np.random.default_rng(0), create_graph=True).adapt(
         dict(theta), pos, neg, 'init')
     loss = binary_loss(head_forward(pos, out), head_forward(neg, out))
     g = torch.autograd.grad(loss, [alphas['init'][0]['fc6.weight'], theta['fc4.weight']])
