@@ -11,7 +11,8 @@ setup(
     version='0.1.0',
     description='MetaRTT / RT-MDNet single-object tracker with meta-learned adaptation, pure PyTorch',
     python_requires='>=3.10',
-    packages=['metartt_tracker', 'metartt_tracker.data', 'metartt_tracker.evaluation', 'metartt_tracker.integrations'],
+    packages=['metartt_tracker', 'metartt_tracker.data', 'metartt_tracker.meta', 'metartt_tracker.evaluation',
+              'metartt_tracker.integrations'],
     package_dir={
         'metartt_tracker': 'metartt_tracker',
         'metartt_tracker.evaluation': 'evaluation',

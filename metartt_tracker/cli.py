@@ -17,7 +17,8 @@ from .results import format_rows, track_sequence, write_text_atomic
 
 # Modules that add subcommands with a `register(subparsers)` function (wired here, and only here,
 # so the library core never imports evaluation/ or integrations/).
-COMMAND_MODULES = ('metartt_tracker.evaluation.commands', 'metartt_tracker.integrations.commands')
+COMMAND_MODULES = ('metartt_tracker.meta.commands', 'metartt_tracker.evaluation.commands',
+                   'metartt_tracker.integrations.commands')
 
 
 def _set_threads(n: int) -> None:

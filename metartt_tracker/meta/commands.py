@@ -1,0 +1,113 @@
+"""`metartt train meta|prune`: meta-training and pruning-network training from the command line."""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+from pathlib import Path
+from typing import Any
+
+from .config import ABLATIONS, RECIPES, MetaConfig, recipe
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` strings (values parsed as Python literals when possible)."""
+    out: dict[str, Any] = {}
+    for p in pairs:
+        key, sep, value = p.partition('=')
+        if not sep:
+            raise ValueError(f'--set expects key=value, got {p!r}')
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
+def load_videos(kind: str, root: str, split: str | None, coco_images: str | None = None) -> list:
+    """Training videos of a dataset kind (see metartt_tracker.meta.videos)."""
+    from . import videos as v
+    if kind == 'sequences':
+        return v.sequence_videos(root, split)
+    if kind == 'got10k':
+        return v.sequence_videos(Path(root) / 'train', split)
+    if kind == 'lasot':
+        names = Path(split).read_text().split() if split else None
+        return v.lasot_videos(root, names)
+    if kind == 'imagenet-vid':
+        return v.imagenet_vid_videos(root)
+    if kind == 'coco':
+        if not coco_images:
+            raise ValueError('--dataset-type coco needs --coco-images DIR (and the instances JSON as --data)')
+        return v.coco_pseudo_videos(root, coco_images)
+    raise ValueError(f'unknown dataset type {kind!r}')
+
+
+def _config(args: argparse.Namespace) -> MetaConfig:
+    kw = _overrides(args.set or [])
+    for name in ('episodes', 'seed', 'threads'):
+        if getattr(args, name, None) is not None:
+            kw[name] = getattr(args, name)
+    return recipe(args.recipe, args.ablation, **kw)
+
+
+def _distributed() -> None:
+    """Join a torchrun job when launched by one (env:// rendezvous; gloo on CPU, nccl on GPU)."""
+    if int(os.environ.get('WORLD_SIZE', '1')) > 1:
+        import torch
+        import torch.distributed as dist
+        if not dist.is_initialized():
+            dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+
+
+def cmd_meta(args: argparse.Namespace) -> int:
+    from ..config import variant_config
+    from .trainer import MetaTrainer
+    cfg = _config(args)
+    _distributed()
+    train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
+    val = load_videos('sequences', args.val_data or args.data, args.val_split) if args.val_split else []
+    variant = 'metartt' if cfg.online_stage else 'metatracker'
+    trainer = MetaTrainer(cfg, train, val, args.out, variant_config(variant, backbone=cfg.backbone))
+    path = trainer.run()
+    from .curves import plot_curves
+    plot_curves(Path(args.out))
+    print(f'wrote {path}')
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from .prune_trainer import PruneTrainer
+    cfg = _config(args)
+    _distributed()
+    train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
+    path = PruneTrainer(cfg, train, args.meta_checkpoint, args.out).run()
+    print(f'wrote {path}')
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `train meta` and `train prune` to the metartt CLI."""
+    train = sub.add_parser('train', help='meta-train MetaRTT (paper §3) or its pruning network (§4)')
+    tsub = train.add_subparsers(dest='what', required=True)
+    for name, func, text in (('meta', cmd_meta, 'meta-learn theta_0 and the step sizes'),
+                             ('prune', cmd_prune, 'train the one-shot pruning network (theta fixed)')):
+        p = tsub.add_parser(name, help=text)
+        p.add_argument('--data', required=True, help='dataset root (or COCO instances JSON)')
+        p.add_argument('--split', help='file listing the training sequences (default: DATA/list.txt)')
+        p.add_argument('--dataset-type', default='sequences',
+                       choices=['sequences', 'got10k', 'lasot', 'imagenet-vid', 'coco'])
+        p.add_argument('--coco-images', help='COCO image folder (with --dataset-type coco)')
+        p.add_argument('--recipe', default='compact', choices=sorted(RECIPES))
+        p.add_argument('--ablation', default='metartt', choices=sorted(ABLATIONS))
+        p.add_argument('--out', required=True, help='output folder: state, logs, curves, final checkpoint')
+        p.add_argument('--episodes', type=int, help='override the recipe\'s number of episodes')
+        p.add_argument('--seed', type=int)
+        p.add_argument('--threads', type=int)
+        p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any MetaConfig field')
+        if name == 'meta':
+            p.add_argument('--val-split', help='held-out sequences for validation (e.g. val.txt)')
+            p.add_argument('--val-data', help='root of the validation sequences (default: --data)')
+        else:
+            p.add_argument('--meta-checkpoint', required=True, help='checkpoint written by `metartt train meta`')
+        p.set_defaults(func=func)

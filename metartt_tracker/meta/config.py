@@ -1,0 +1,98 @@
+"""Meta-training settings: one dataclass, two recipes (`full`, `compact`), ablations as switches.
+
+Paper §5 fixes: 6-frame episodes (1 -> D_init, 2-5 -> D_on, 6 -> D_test^std), K_init = K_on = 5,
+Adam with lr 1e-4, 40K episodes; pruning network trained with Adam 5e-5 for 30K iterations.
+The paper gives no values for gamma, xi, the meta-batch size, the initial step sizes or the
+sample counts inside episodes: those fields say "our choice" and follow RT-MDNet where it has one.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class MetaConfig:
+    """Everything `metartt train meta` / `train prune` needs besides data paths."""
+
+    recipe: str = 'compact'  # 'compact' (this CPU: frozen backbone, cached maps) | 'full' (paper scale; GPU)
+    backbone: str = 'lite0'  # backbone registry key
+    seed: int = 0  # every episode's randomness derives from (seed, episode index)
+    # --- schedule
+    episodes: int = 4000  # simulated episodes in total (paper: 40K)
+    meta_batch: int = 4  # episodes per Adam step (our choice; Meta-Tracker used 8)
+    lr: float = 1e-4  # Adam learning rate of the meta-parameters (paper)
+    alpha_lr: float = 1e-4  # Adam learning rate of the step sizes (paper: one lr for all of M)
+    alpha_init: float = 1e-3  # initial value of every step size (our choice)
+    k_init: int = 5  # initial-adaptation steps (paper: 5)
+    k_on: int = 5  # online-adaptation steps (paper: 5)
+    # --- episode contents (RT-MDNet sampling rules; counts are our choice for CPU)
+    frames_per_video: int = 24  # compact: cached frames per video to draw the 6 episode frames from
+    n_pos_init: int = 128  # D_init positives (RT-MDNet tracking: 500)
+    n_neg_init: int = 1024  # D_init negatives (RT-MDNet tracking: 5000)
+    n_candidates: int = 256  # candidates scored to estimate the target in frames 2-5
+    n_pos_test: int = 64  # D_test^std positives (frame 6)
+    n_neg_test: int = 256  # D_test^std negatives (frame 6)
+    n_hard: int = 64  # D_test^hard: ground-truth patches of other videos, all negative
+    gamma: float = 1.0  # weight of the triplet loss in L_test (Eq. 4; our choice)
+    margin: float = 0.5  # triplet margin xi (Eq. 5; our choice)
+    context: float = 2.0  # cached scene: target plus this many mean(w, h) on each side
+    max_scene: int = 448  # cap on a cached scene side (px)
+    # --- what is meta-learned
+    meta_backbone: bool = False  # also meta-learn the backbone's initial weights (paper: yes; compact: frozen)
+    # --- ablations (Table 1)
+    use_estimated_targets: bool = True  # D_on from targets estimated by theta_init (False: ground truth)
+    use_hard_examples: bool = True  # triplet term with D_test^hard (False: CE on D_test^std only)
+    lr_shape: str = 'per-param'  # 'per-param' (alpha per parameter and iteration) | 'scalar' (one learned scalar)
+    online_stage: bool = True  # simulate online adaptation (False: Meta-Tracker-style initial adaptation only)
+    # --- bookkeeping
+    ckpt_every: int = 25  # Adam steps between resumable checkpoints
+    val_every: int = 100  # Adam steps between validation passes
+    val_episodes: int = 32  # fixed episodes per validation pass
+    threads: int = 0  # torch threads (0 = torch's default)
+    # --- pruning (paper §4)
+    prune_iters: int = 3000  # pruning-network Adam steps (paper: 30K)
+    prune_lr: float = 5e-5  # pruning-network Adam lr (paper)
+    prune_lambda: float = 0.05  # LASSO weight lambda (Eq. 9; our choice, tuned for ~50 % channels pruned)
+    prune_hidden: int = 128  # hidden width of each per-layer MLP (our choice)
+    prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
+    prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)
+    prune_meta: bool = True  # whole-episode objective Eq. 11 (False: first frame only, Table 3 ablation)
+    prune_static: bool = False  # one video-independent mask (Table 3 "no adaptive pruning")
+    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the checkpoint
+
+    def replace(self, **kw: Any) -> 'MetaConfig':
+        """Copy with fields changed; unknown names raise."""
+        return dataclasses.replace(self, **kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+RECIPES: dict[str, MetaConfig] = {
+    # paper scale: 40K episodes, backbone initial weights meta-learned too, RT-MDNet sample counts
+    'full': MetaConfig(recipe='full', episodes=40000, meta_batch=8, meta_backbone=True, n_pos_init=500,
+                       n_neg_init=5000, n_pos_test=128, n_neg_test=512, prune_iters=30000, max_scene=800,
+                       ckpt_every=200, val_every=1000),
+    # this CPU, about an hour on 2 cores: frozen backbone, feature maps cached once
+    'compact': MetaConfig(),
+}
+
+ABLATIONS: dict[str, dict[str, Any]] = {
+    'metartt': {},
+    'no-estimated-targets': {'use_estimated_targets': False},
+    'no-hard-examples': {'use_hard_examples': False},
+    'scalar-lr': {'lr_shape': 'scalar'},
+    'metatracker': {'online_stage': False, 'use_hard_examples': False},
+    'metatracker-hard': {'online_stage': False},
+}
+
+
+def recipe(name: str, ablation: str = 'metartt', **overrides: Any) -> MetaConfig:
+    """A named recipe with a named Table 1 ablation and field overrides applied."""
+    if name not in RECIPES:
+        raise ValueError(f'unknown recipe {name!r}; choose one of {sorted(RECIPES)}')
+    if ablation not in ABLATIONS:
+        raise ValueError(f'unknown ablation {ablation!r}; choose one of {sorted(ABLATIONS)}')
+    return RECIPES[name].replace(**ABLATIONS[ablation], **overrides)
