@@ -76,12 +76,15 @@ class _MBConv(nn.Module):
         self.depthwise = nn.Conv2d(mid, mid, k, stride, pad, dilation=dilation, groups=mid)
         self.project = nn.Conv2d(mid, cout, 1)
         self.residual = stride == 1 and cin == cout
+        self.out_index: Tensor | None = None  # kept output channels after pruning (residual sliced alike)
 
     def forward(self, x: Tensor) -> Tensor:
         # in-place clamps: the conv outputs they overwrite are not needed by autograd
         y = F.relu6(self.expand(x), inplace=True) if self.expand is not None else x
         y = self.project(F.relu6(self.depthwise(y), inplace=True))
-        return x + y if self.residual else y
+        if not self.residual:
+            return y
+        return (x if self.out_index is None else x[:, self.out_index]) + y
 
 
 # (out channels, expand ratio, kernel, stride, dilation) of Lite0 blocks 0-10. Block 5 had

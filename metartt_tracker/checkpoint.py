@@ -27,6 +27,7 @@ from .backbones import build_backbone
 from .config import TrackerConfig
 from .importers import WeightsError, load_rtmdnet_pth, load_vggm_mat
 from .model import HEAD_LAYERS, Params, init_head_params
+from .pruning import network_from_dict, widths_for
 from .roi_align import POOLED
 
 FORMAT = 'metartt-checkpoint'
@@ -142,6 +143,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         want = {k: tuple(v.shape) for k, v in build_backbone(cfg.backbone, pretrained=False).state_dict().items()}
         _check_shapes(path, 'backbone_state', raw['backbone_state'], want)
     _check_alphas(path, cfg, raw['alphas'], shapes)
+    _check_pruning(path, cfg, raw['pruning'], channels)
     return Checkpoint(cfg, raw['head_params'], raw['backbone_state'], raw['alphas'], raw['pruning'],
                       raw.get('recipe', {}), raw.get('data', []), raw.get('code_version', ''), raw.get('created', ''))
 
@@ -161,6 +163,19 @@ def _check_alphas(path: Path, cfg: TrackerConfig, alphas: Any, shapes: dict[str,
             _check_shapes(path, f'alphas[{stage!r}][{i}]', step, adapted)
 
 
+def _check_pruning(path: Path, cfg: TrackerConfig, pruning: Any, channels: int) -> None:
+    if not cfg.prune:
+        return
+    _expect(isinstance(pruning, dict) and 'state' in pruning, path,
+            f'variant {cfg.variant!r} prunes channels but the checkpoint has no pruning network')
+    want = widths_for(channels, cfg.fc_width)
+    _expect(pruning.get('widths') == want, path, f"pruning network masks {pruning.get('widths')}, expected {want}")
+    try:
+        network_from_dict(pruning)
+    except (KeyError, RuntimeError, TypeError) as e:
+        raise WeightsError(f'{path}: pruning network does not load ({e})') from e
+
+
 def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides: Any) -> Any:
     """A ready `MetaRTTTracker` built from a checkpoint file (config overrides allowed)."""
     from .tracker import MetaRTTTracker
@@ -169,7 +184,9 @@ def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides:
     backbone = build_backbone(cfg.backbone, pretrained=ckpt.backbone_state is None)
     if ckpt.backbone_state is not None:
         backbone.load_state_dict(ckpt.backbone_state)
-    return MetaRTTTracker(cfg, backbone=backbone, head_params=ckpt.head_params, alphas=ckpt.alphas, seed=seed)
+    pruner = network_from_dict(ckpt.pruning) if cfg.prune else None
+    return MetaRTTTracker(cfg, backbone=backbone, head_params=ckpt.head_params, alphas=ckpt.alphas, seed=seed,
+                          pruner=pruner)
 
 
 def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,

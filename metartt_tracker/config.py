@@ -106,6 +106,8 @@ class TrackerConfig:
     adaptation: AdaptationConfig = field(default_factory=AdaptationConfig)  # online learning
     bbreg: BBRegConfig = field(default_factory=BBRegConfig)  # bounding-box regression
     needs_meta_weights: bool = False  # the variant is meaningless without meta-learned weights
+    prune: bool = False  # one-shot channel pruning at frame 1 (needs a trained pruning network)
+    prune_threshold: float = 0.1  # channels whose predicted mask is <= this are removed
     threads: int = 0  # torch intra-op threads (0 = leave torch's default)
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +179,7 @@ def _metartt(**kw: Any) -> TrackerConfig:
 def _metartt_prune(**kw: Any) -> TrackerConfig:
     cfg = _metartt(**kw)
     cfg.variant = 'metartt-prune'
+    cfg.prune = True
     return cfg
 
 

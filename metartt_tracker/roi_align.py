@@ -87,4 +87,4 @@ def roi_features(feat: Tensor, rois: Tensor, spatial_scale: float, batch_index: 
     """RoIAlignAdaMax: adaptive 7x7 align, 3x3 max-pool (stride 2), flattened to (N, C*9)."""
     aligned = adaptive_roi_align(feat, rois, spatial_scale, ALIGNED, batch_index)
     pooled = F.max_pool2d(aligned, kernel_size=3, stride=2)
-    return pooled.reshape(pooled.shape[0], -1)
+    return pooled.flatten(1)

@@ -12,6 +12,7 @@ Frames are RGB (PIL images or H x W x 3 uint8 arrays; gray and RGBA are converte
 """
 from __future__ import annotations
 
+import copy
 from typing import Iterable
 
 import numpy as np
@@ -23,6 +24,8 @@ from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import TrackerConfig, variant_config
 from .model import Params, head_forward, init_head_params
+from .pruning import (PruningNetwork, feature_index, kept, pooled_inputs, prune_backbone, prune_heads, prune_rate,
+                      slice_like_heads)
 from .results import SequenceResult, track_sequence
 from .roi_align import POOLED, boxes_to_rois, roi_features
 from .sampling import candidates, draw, sample
@@ -55,17 +58,26 @@ class MetaRTTTracker:
     """got10k-style tracker: `init(image, box)`, then `update(image) -> box` (score in `.score`)."""
 
     def __init__(self, config: TrackerConfig | None = None, backbone: Backbone | None = None,
-                 head_params: Params | None = None, alphas: dict | None = None, seed: int = 0) -> None:
+                 head_params: Params | None = None, alphas: dict | None = None, seed: int = 0,
+                 pruner: PruningNetwork | None = None) -> None:
         self.cfg = config or variant_config('rtmdnet')
         if self.cfg.adaptation.mode != 'sgd' and alphas is None:
             raise MissingWeightsError(
                 f"variant {self.cfg.variant!r} adapts with meta-learned step sizes, but no meta-parameters "
                 f"were given: pass a checkpoint made by `metartt train meta` (--checkpoint FILE); "
                 f"there is no silent fallback to untrained values")
-        self.backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
+        if self.cfg.prune and pruner is None:
+            raise MissingWeightsError(
+                f"variant {self.cfg.variant!r} prunes channels with a trained pruning network, but none was given: "
+                f"pass a checkpoint made by `metartt train prune` (--checkpoint FILE)")
+        self._full_backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
+        self.backbone = self._full_backbone
         self.feat_dim = self.backbone.out_channels * POOLED * POOLED
         self.seed = seed
+        self._full_alphas = alphas
         self.alphas = alphas
+        self.pruner = pruner.eval() if pruner is not None else None
+        self.prune_rate = 0.0
         self._theta0 = head_params
         self.timer = StageTimer()
         self.score = float('nan')
@@ -181,6 +193,8 @@ class MetaRTTTracker:
     def _init(self, image: object, box: object) -> None:
         self.rng = np.random.default_rng(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
+        self.backbone, self.alphas = self._full_backbone, self._full_alphas
+        self.feat_dim = self.backbone.out_channels * POOLED * POOLED
         img = to_tensor(image)
         self.image_size = (img.shape[2], img.shape[1])
         target = validate_box(box, self.image_size)
@@ -200,6 +214,10 @@ class MetaRTTTracker:
         self._init_params()
         with self.timer('update'):
             self.params = self.adapter.adapt(self.params, pos, neg, 'init')
+        if self.pruner is not None:
+            with self.timer('prune'):
+                cols = self._prune(torch.cat([pos, neg]))
+            pos, neg, reg = pos[:, cols], neg[:, cols], reg[:, cols]
         with self.timer('bbreg'):
             b = self.cfg.bbreg
             self.bbreg = BBoxRegressor(b.alpha, (b.gate_iou, 1.0), b.gate_area)
@@ -212,6 +230,22 @@ class MetaRTTTracker:
         self.trans = sp.trans_candidates
         self.frame = 0
         self.score = float('nan')  # no score on the given frame
+
+    def _prune(self, d_init: Tensor) -> Tensor:
+        """Predict masks from D_init once, then shrink backbone, heads and step sizes (paper §4)."""
+        with torch.no_grad():
+            params = {k: v.detach() for k, v in self.params.items()}
+            masks = self.pruner(pooled_inputs(d_init, params))
+        keep = kept(masks, self.cfg.prune_threshold)
+        self.prune_rate = prune_rate(masks, self.cfg.prune_threshold)
+        self.backbone = copy.deepcopy(self._full_backbone)
+        prune_backbone(self.backbone, keep['conv'])
+        self.feat_dim = self.backbone.out_channels * POOLED * POOLED
+        self.params = prune_heads(params, masks, keep)
+        if self._full_alphas is not None:
+            self.alphas = {stage: [slice_like_heads(a, keep) for a in steps] for stage, steps in self._full_alphas.items()}
+        self.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, self.alphas), self.rng, self.generator)
+        return feature_index(keep['conv'])
 
     def _init_params(self) -> None:
         """Fresh copies of the initial fc parameters (theta_0) and a fresh optimiser state."""

@@ -94,28 +94,64 @@ class EpisodeRunner:
                        self._feats(ff, sp.neg_init, ff.box, c.n_neg_test, rng),
                        self.source.hard_examples(vi, c.n_hard if c.use_hard_examples else 0, rng))
 
-    def run(self, theta0: Params, alphas: dict, vi: int, rng: np.random.Generator, generator: torch.Generator,
-            backbone_params: dict[str, Tensor] | None = None, create_graph: bool = True) -> tuple[Tensor, dict[str, float]]:
-        """L_meta of one episode on video vi, and its statistics."""
+    def simulate(self, theta0: Params, alphas: dict, vi: int, rng: np.random.Generator, generator: torch.Generator,
+                 backbone_params: dict[str, Tensor] | None = None, create_graph: bool = True) -> Trajectory:
+        """Datasets and parameters of one episode on video vi (the paper's trajectory tau)."""
         c, sp = self.cfg, self.tcfg.sampling
         frames = self.source.episode_frames(vi, rng, 6, backbone_params)
-        step = MetaStep(alphas, create_graph=create_graph)
-        adapter = Adapter(self.adapt_cfg, {'init': step, 'update': step}, rng, generator, create_graph)
+        thetas_on: list[Params] = []
+        init_step = MetaStep(alphas, create_graph=create_graph)
+        on_step = _Recording(init_step, thetas_on)
+        adapter = Adapter(self.adapt_cfg, {'init': init_step, 'update': on_step}, rng, generator, create_graph)
         f0 = frames[0]
-        theta = adapter.adapt(dict(theta0), self._feats(f0, sp.pos_init, f0.box, c.n_pos_init, rng),
-                              self._feats(f0, sp.neg_init, f0.box, c.n_neg_init, rng), 'init')
+        d_init = (self._feats(f0, sp.pos_init, f0.box, c.n_pos_init, rng), self._feats(f0, sp.neg_init, f0.box, c.n_neg_init, rng))
+        theta_init = adapter.adapt(dict(theta0), *d_init, 'init')
         test = self.test_set(frames[5], vi, rng)
-        loss, stats = test_loss(theta, test, c, rng)
+        if not c.online_stage:
+            return Trajectory(d_init, theta_init, None, [], test, float('nan'))
+        targets = [self._estimate(theta_init, f, rng) if c.use_estimated_targets else f.box for f in frames[1:5]]
+        d_on = (torch.cat([self._feats(f, sp.pos_update, t, sp.pos_update.n, rng) for f, t in zip(frames[1:5], targets)]),
+                torch.cat([self._feats(f, sp.neg_update, t, sp.neg_update.n, rng) for f, t in zip(frames[1:5], targets)]))
+        theta_on = adapter.adapt(theta_init, *d_on, 'update')
+        if not thetas_on:  # no online data: the online stage left theta unchanged
+            thetas_on.append(theta_on)
+        target_iou = float(np.mean([iou(t[None], f.box)[0] for t, f in zip(targets, frames[1:5])]))
+        return Trajectory(d_init, theta_init, d_on, thetas_on, test, target_iou)
+
+    def run(self, theta0: Params, alphas: dict, vi: int, rng: np.random.Generator, generator: torch.Generator,
+            backbone_params: dict[str, Tensor] | None = None, create_graph: bool = True) -> tuple[Tensor, dict[str, float]]:
+        """L_meta of one episode on video vi (Eq. 7), and its statistics."""
+        tau = self.simulate(theta0, alphas, vi, rng, generator, backbone_params, create_graph)
+        loss, stats = test_loss(tau.theta_init, tau.test, self.cfg, rng)
         stats = {f'init_{k}': v for k, v in stats.items()}
-        if c.online_stage:
-            targets = [self._estimate(theta, f, rng) if c.use_estimated_targets else f.box for f in frames[1:5]]
-            pos = torch.cat([self._feats(f, sp.pos_update, t, sp.pos_update.n, rng) for f, t in zip(frames[1:5], targets)])
-            neg = torch.cat([self._feats(f, sp.neg_update, t, sp.neg_update.n, rng) for f, t in zip(frames[1:5], targets)])
-            theta = adapter.adapt(theta, pos, neg, 'update')
-            loss_on, on_stats = test_loss(theta, test, c, rng)
+        if tau.thetas_on:
+            loss_on, on_stats = test_loss(tau.thetas_on[-1], tau.test, self.cfg, rng)
             loss = loss + loss_on
             stats.update({f'on_{k}': v for k, v in on_stats.items()})
-            stats['on_target_iou'] = float(np.mean([iou(t[None], f.box)[0] for t, f in zip(targets, frames[1:5])]))
+            stats['on_target_iou'] = tau.target_iou
         stats['loss'] = loss.item()
         return loss, stats
 
+
+@dataclass
+class Trajectory:
+    """tau = (D_init, D_on, D_test, theta_init^K, theta_on^1..K) of one episode."""
+
+    d_init: tuple[Tensor, Tensor]  # positive, negative RoI features of frame 1
+    theta_init: Params  # after K_init steps
+    d_on: tuple[Tensor, Tensor] | None  # from the estimated targets of frames 2-5 (None: no online stage)
+    thetas_on: list[Params]  # after each online step
+    test: TestSet  # frame 6 plus hard examples
+    target_iou: float  # mean IoU of the estimated targets with the ground truth
+
+
+class _Recording:
+    """A step rule that also keeps every parameter set it produces."""
+
+    def __init__(self, step: MetaStep, sink: list[Params]) -> None:
+        self.step, self.sink = step, sink
+
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
+        out = self.step(params, grads, stage, it)
+        self.sink.append(out)
+        return out

@@ -216,27 +216,32 @@ class MetaTrainer:
             stats.append(s)
         return _mean(stats)
 
+    def train_step(self) -> dict[str, float]:
+        """One Adam step plus its log row, validation and checkpoint when due."""
+        c = self.cfg
+        t0 = time.perf_counter()
+        row = self._step()
+        row.update(iteration=self.iteration, episodes=self.iteration * c.meta_batch,
+                   seconds=round(time.perf_counter() - t0, 3))
+        self.log.append(row)
+        last = self.iteration == self.total_iterations
+        if self.val_runner and self.rank == 0 and (self.iteration % c.val_every == 0 or last):
+            self.val_log.append({'iteration': self.iteration, 'episodes': self.iteration * c.meta_batch,
+                                 **self.validate()})
+        if self.iteration % c.ckpt_every == 0 or last:
+            self._save_state()
+        return row
+
     def run(self) -> Path:
         """Train to the configured number of episodes (continuing a saved state) and export."""
-        c = self.cfg
         bar = tqdm(total=self.total_iterations, initial=self.iteration, desc='meta-train', unit='step',
                    disable=self.rank != 0)
         if self.iteration == 0 and self.val_runner and self.rank == 0:
             self.val_log.append({'iteration': 0, 'episodes': 0, **self.validate()})
-        t0 = time.perf_counter()
         while self.iteration < self.total_iterations:
-            row = self._step()
-            row.update(iteration=self.iteration, episodes=self.iteration * c.meta_batch,
-                       seconds=round(time.perf_counter() - t0, 2))
-            self.log.append(row)
+            row = self.train_step()
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row.get('on_acc', row['init_acc']):.3f}")
             bar.update(1)
-            if self.val_runner and self.rank == 0 and (self.iteration % c.val_every == 0
-                                                       or self.iteration == self.total_iterations):
-                self.val_log.append({'iteration': self.iteration, 'episodes': self.iteration * c.meta_batch,
-                                     **self.validate()})
-            if self.iteration % c.ckpt_every == 0 or self.iteration == self.total_iterations:
-                self._save_state()
         bar.close()
         return self.export()
 

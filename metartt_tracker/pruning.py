@@ -1,0 +1,157 @@
+"""One-shot channel pruning (paper §4): masks, the pruning network, and physical channel removal.
+
+Masked layers (B = {beta_l}): the last shared conv (its C output channels, seen through the
+3x3 RoI features), fc4 and fc5 (their 512 outputs); the approximation set S is those three plus
+fc6 (paper: "the final shared convolutional layer and all the fully connected layers").
+Eq. 10: F_B^{l+1} = beta_{l+1} * sigma(W_l F_B^l). The pruning network predicts
+beta_l = mean_i MLP_l(AvgPool(F^l(x_i; theta))) over D_init (2-layer MLP, LeakyReLU, dropout);
+our MLP outputs relu(1 + mlp(.)) with a zero-initialised last layer, so training starts from
+"keep everything" and the L1 term can reach exact zeros (the paper does not specify the output).
+
+At tracking time the masks are predicted once at frame 1, folded into the weights (beta >= 0, so
+beta * relu(z) = relu(beta * z)) and channels with beta <= threshold are removed physically:
+conv rows (and the residual slice for lite0), fc4/fc5/fc6 rows and columns, the learned step
+sizes and stored RoI features shrink with them. Masks that only multiply by zero save nothing.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .backbones import Backbone, Lite0, VGGM
+from .model import Params
+
+LAYERS = ('conv', 'fc4', 'fc5')  # masked layers, in network order
+
+
+def activations(feats: Tensor, params: Params) -> dict[str, Tensor]:
+    """Unmasked F^l: RoI features (conv), fc4 and fc5 activations, fc6 logits."""
+    a4 = F.relu(F.linear(feats, params['fc4.weight'], params['fc4.bias']))
+    a5 = F.relu(F.linear(a4, params['fc5.weight'], params['fc5.bias']))
+    return {'conv': feats, 'fc4': a4, 'fc5': a5, 'fc6': F.linear(a5, params['fc6.weight'], params['fc6.bias'])}
+
+
+def masked_activations(feats: Tensor, params: Params, masks: dict[str, Tensor]) -> dict[str, Tensor]:
+    """F_B^l (Eq. 10): each masked layer's output multiplied channel-wise by its mask."""
+    c = masks['conv'].shape[-1]
+    conv = (feats.view(len(feats), c, -1) * masks['conv'].view(1, c, 1)).view(len(feats), -1)
+    a4 = masks['fc4'] * F.relu(F.linear(conv, params['fc4.weight'], params['fc4.bias']))
+    a5 = masks['fc5'] * F.relu(F.linear(a4, params['fc5.weight'], params['fc5.bias']))
+    return {'conv': conv, 'fc4': a4, 'fc5': a5, 'fc6': F.linear(a5, params['fc6.weight'], params['fc6.bias'])}
+
+
+def lasso_loss(feats: Tensor, params: Params, masks: dict[str, Tensor], lam: float) -> Tensor:
+    """Eq. 9: lambda * sum_l |beta_l|_1 + mean over samples of sum_{l in S} |F^l - F_B^l|_2."""
+    with torch.no_grad():
+        full = activations(feats, params)
+    pruned = masked_activations(feats, params, masks)
+    recon = sum((full[k] - pruned[k]).norm(dim=1) for k in full).mean()
+    return lam * sum(m.abs().sum() for m in masks.values()) + recon
+
+
+def pooled_inputs(feats: Tensor, params: Params) -> dict[str, Tensor]:
+    """The pruning network's inputs: AvgPool(F^l(x)) per masked layer (fc outputs are already vectors)."""
+    act = activations(feats, params)
+    c = params['fc4.weight'].shape[1] // 9
+    return {'conv': act['conv'].view(len(feats), c, 9).mean(2), 'fc4': act['fc4'], 'fc5': act['fc5']}
+
+
+class PruningNetwork(nn.Module):
+    """psi: one 2-layer MLP per masked layer; masks are the mean of its outputs over D_init."""
+
+    def __init__(self, widths: dict[str, int], hidden: int = 128, dropout: float = 0.2, static: bool = False) -> None:
+        super().__init__()
+        self.static = static
+        if static:  # Table 3 "no adaptive pruning": one learned mask for every video
+            self.logits = nn.ParameterDict({k: nn.Parameter(torch.zeros(w)) for k, w in widths.items()})
+        else:
+            self.mlps = nn.ModuleDict({k: nn.Sequential(nn.Linear(w, hidden), nn.LeakyReLU(0.1), nn.Dropout(dropout),
+                                                        nn.Linear(hidden, w)) for k, w in widths.items()})
+            for mlp in self.mlps.values():
+                nn.init.zeros_(mlp[-1].weight)
+                nn.init.zeros_(mlp[-1].bias)
+
+    def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        if self.static:
+            return {k: F.relu(1.0 + v) for k, v in self.logits.items()}
+        return {k: F.relu(1.0 + mlp(inputs[k])).mean(0) for k, mlp in self.mlps.items()}
+
+
+def kept(masks: dict[str, Tensor], threshold: float) -> dict[str, Tensor]:
+    """Indices of the channels that survive (mask above the threshold; at least one per layer)."""
+    out = {}
+    for k, m in masks.items():
+        idx = torch.nonzero(m > threshold).flatten()
+        out[k] = idx if len(idx) else m.argmax().view(1)
+    return out
+
+
+def prune_rate(masks: dict[str, Tensor], threshold: float) -> float:
+    """Fraction of masked channels removed."""
+    total = sum(m.numel() for m in masks.values())
+    return 1.0 - sum(len(v) for v in kept(masks, threshold).values()) / total
+
+
+def feature_index(conv_kept: Tensor, bins: int = 9) -> Tensor:
+    """Columns of a (C*9) RoI feature that belong to the kept conv channels."""
+    return (conv_kept.view(-1, 1) * bins + torch.arange(bins)).flatten()
+
+
+def prune_heads(params: Params, masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:
+    """Fold the masks into fc4-fc6 and drop removed rows / columns: smaller tensors, same outputs."""
+    cols = feature_index(keep['conv'])
+    mc = masks['conv'][keep['conv']].repeat_interleave(9)
+    m4, m5 = masks['fc4'][keep['fc4']], masks['fc5'][keep['fc5']]
+    out = {
+        'fc4.weight': params['fc4.weight'][keep['fc4']][:, cols] * mc[None, :] * m4[:, None],
+        'fc4.bias': params['fc4.bias'][keep['fc4']] * m4,
+        'fc5.weight': params['fc5.weight'][keep['fc5']][:, keep['fc4']] * m5[:, None],
+        'fc5.bias': params['fc5.bias'][keep['fc5']] * m5,
+        'fc6.weight': params['fc6.weight'][:, keep['fc5']],
+        'fc6.bias': params['fc6.bias'],
+    }
+    return {k: v.detach().clone() for k, v in out.items()}
+
+
+def slice_like_heads(tensors: dict[str, Tensor], keep: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The same row / column selection (without folding) for tensors shaped like fc4-fc6 (step sizes)."""
+    cols = feature_index(keep['conv'])
+    sel = {'fc4.weight': lambda t: t[keep['fc4']][:, cols], 'fc4.bias': lambda t: t[keep['fc4']],
+           'fc5.weight': lambda t: t[keep['fc5']][:, keep['fc4']], 'fc5.bias': lambda t: t[keep['fc5']],
+           'fc6.weight': lambda t: t[:, keep['fc5']], 'fc6.bias': lambda t: t}
+    return {k: sel[k](v).clone() for k, v in tensors.items()}
+
+
+def prune_backbone(backbone: Backbone, conv_kept: Tensor) -> None:
+    """Remove the last conv's dropped output channels in place (they are never computed again)."""
+    if isinstance(backbone, VGGM):
+        conv = backbone.conv3
+    elif isinstance(backbone, Lite0):
+        block = backbone.blocks[-1]
+        conv = block.project
+        block.out_index = conv_kept  # the residual input is sliced the same way
+    else:
+        raise TypeError(f'no channel pruning for backbone {type(backbone).__name__}')
+    conv.weight = nn.Parameter(conv.weight.data[conv_kept].clone(), requires_grad=False)
+    conv.bias = nn.Parameter(conv.bias.data[conv_kept].clone(), requires_grad=False)
+    conv.out_channels = len(conv_kept)
+    backbone.out_channels = len(conv_kept)
+
+
+def widths_for(channels: int, fc_width: int) -> dict[str, int]:
+    """Mask sizes of the masked layers for a backbone width and fc width."""
+    return {'conv': channels, 'fc4': fc_width, 'fc5': fc_width}
+
+
+def network_to_dict(net: PruningNetwork, widths: dict[str, int], hidden: int, dropout: float) -> dict:
+    """Checkpoint payload of a pruning network (rebuilt by `network_from_dict`)."""
+    return {'widths': dict(widths), 'hidden': hidden, 'dropout': dropout, 'static': net.static,
+            'state': {k: v.detach().clone() for k, v in net.state_dict().items()}}
+
+
+def network_from_dict(d: dict) -> PruningNetwork:
+    """Rebuild a pruning network from its checkpoint payload."""
+    net = PruningNetwork(d['widths'], d['hidden'], d['dropout'], d['static'])
+    net.load_state_dict(d['state'])
+    return net.eval()

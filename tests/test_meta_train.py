@@ -1,0 +1,101 @@
+"""Meta-training end to end on the bundled samples: resume == uninterrupted, 2-process DDP, pruning."""
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from conftest import SAMPLES
+from metartt_tracker.meta.config import recipe
+from metartt_tracker.meta.videos import sequence_videos
+
+TINY = dict(episodes=8, meta_batch=2, frames_per_video=6, n_pos_init=32, n_neg_init=128, n_candidates=32,
+            n_pos_test=16, n_neg_test=32, n_hard=8, ckpt_every=1, val_every=2, val_episodes=2, max_scene=256,
+            prune_iters=4, threads=1)
+
+
+@pytest.fixture(scope='module')
+def videos(tmp_path_factory):
+    split = tmp_path_factory.mktemp('split') / 'all.txt'
+    split.write_text('davis_car-shadow\notb_Crossing\n')
+    return sequence_videos(SAMPLES, split)
+
+
+def _leaves(trainer):
+    return [p.detach().clone() for g in trainer.opt.param_groups for p in g['params']]
+
+
+def test_resume_after_interruption_reaches_the_uninterrupted_state(videos, tmp_path):
+    from metartt_tracker.meta.trainer import MetaTrainer
+    cfg = recipe('compact', **TINY)
+    straight = MetaTrainer(cfg, videos, videos[:1], tmp_path / 'a')
+    straight.run()
+    interrupted = MetaTrainer(cfg, videos, videos[:1], tmp_path / 'b')
+    interrupted.val_log.append({'iteration': 0, 'episodes': 0, **interrupted.validate()})
+    interrupted.train_step()
+    interrupted.train_step()  # (checkpoint every step) ... and the process dies here
+    resumed = MetaTrainer(cfg, videos, videos[:1], tmp_path / 'b')
+    assert resumed.iteration == 2
+    path = resumed.run()
+    assert all(torch.equal(a, b) for a, b in zip(_leaves(straight), _leaves(resumed)))
+    assert [r['loss'] for r in straight.log] == [r['loss'] for r in resumed.log]
+    assert [r['loss'] for r in straight.val_log] == [r['loss'] for r in resumed.val_log]
+    assert path.name == 'metartt.pt' and (tmp_path / 'b' / 'log.csv').is_file()
+    with pytest.raises(ValueError, match='different settings'):
+        MetaTrainer(cfg.replace(seed=5), videos, [], tmp_path / 'b')
+
+
+def _ddp_worker(rank, world, init_file, out_dir, videos_split, result_file):
+    import torch.distributed as dist
+    from metartt_tracker.meta.trainer import MetaTrainer
+    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=world)
+    try:
+        trainer = MetaTrainer(recipe('compact', **TINY), sequence_videos(SAMPLES, videos_split), [], out_dir)
+        trainer.run()
+        if rank == 0:
+            torch.save(_leaves(trainer), result_file)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_process_ddp_on_cpu_trains_like_one_process(videos, tmp_path):
+    from metartt_tracker.meta.trainer import MetaTrainer
+    split = tmp_path / 'all.txt'
+    split.write_text('davis_car-shadow\notb_Crossing\n')
+    mp.spawn(_ddp_worker, args=(2, str(tmp_path / 'init'), str(tmp_path / 'ddp'), str(split), str(tmp_path / 'r.pt')),
+             nprocs=2, join=True)
+    ddp = torch.load(tmp_path / 'r.pt')
+    single = MetaTrainer(recipe('compact', **TINY), videos, [], tmp_path / 'single')
+    start = _leaves(single)
+    single.run()
+    for a, b, s in zip(ddp, _leaves(single), start):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
+    assert any(not torch.equal(b, s) for b, s in zip(_leaves(single), start))  # it did train
+
+
+def test_prune_training_writes_a_working_prune_checkpoint(videos, tmp_path, car_frames, car_shadow):
+    from metartt_tracker.checkpoint import load_checkpoint, tracker_from_checkpoint
+    from metartt_tracker.meta.prune_trainer import PruneTrainer
+    from metartt_tracker.meta.trainer import MetaTrainer
+    cfg = recipe('compact', **TINY)
+    meta = MetaTrainer(cfg.replace(episodes=2), videos, [], tmp_path / 'meta').run()
+    trainer = PruneTrainer(cfg, videos, meta, tmp_path / 'prune')
+    path = trainer.run()
+    assert len(trainer.log) == 4 and all(np.isfinite(r['loss']) for r in trainer.log)
+    ck = load_checkpoint(path)
+    assert ck.config.variant == 'metartt-prune' and ck.config.prune and ck.recipe['pruning']['iterations'] == 4
+    tracker = tracker_from_checkpoint(path, **{'geometry.n_aug_crops': 4})
+    assert np.isfinite(tracker.track(car_frames[:3], car_shadow.init_box).boxes).all()
+
+
+def test_first_frame_only_pruning_objective_ignores_the_rest_of_the_episode():
+    from metartt_tracker.meta.episodes import TestSet, Trajectory
+    from metartt_tracker.meta.prune_trainer import episode_loss
+    from metartt_tracker.model import init_head_params
+    g = torch.Generator().manual_seed(0)
+    theta = init_head_params(18, 4, g)
+    feats = lambda n: torch.randn(n, 18, generator=g)  # noqa: E731
+    tau = Trajectory((feats(4), feats(4)), theta, (feats(4), feats(4)), [theta, theta], TestSet(feats(2), feats(2), feats(2)), 1.0)
+    masks = {'conv': torch.full((2,), 0.5), 'fc4': torch.ones(4), 'fc5': torch.ones(4)}
+    first = episode_loss(tau, masks, 0.1, False, np.random.default_rng(0))
+    whole = episode_loss(tau, masks, 0.1, True, np.random.default_rng(0))
+    assert whole > first * 2

@@ -1,0 +1,107 @@
+"""One-shot pruning: LASSO loss by hand, masked == physically pruned, smaller tensors, tracking."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from metartt_tracker.backbones import Lite0, VGGM
+from metartt_tracker.model import head_forward, init_head_params
+from metartt_tracker.pruning import (PruningNetwork, feature_index, kept, lasso_loss, masked_activations,
+                                     pooled_inputs, prune_backbone, prune_heads, prune_rate, slice_like_heads)
+from metartt_tracker.roi_align import roi_features
+
+
+def test_lasso_loss_hand_case():
+    """One conv channel, identity-like fc layers: reconstruction and L1 terms computed by hand."""
+    params = {'fc4.weight': torch.eye(1, 9) * 0 + torch.tensor([[1.0] + [0.0] * 8]), 'fc4.bias': torch.zeros(1),
+              'fc5.weight': torch.ones(1, 1), 'fc5.bias': torch.zeros(1),
+              'fc6.weight': torch.tensor([[1.0], [2.0]]), 'fc6.bias': torch.zeros(2)}
+    feats = torch.zeros(1, 9)
+    feats[0, 0] = 2.0  # conv channel value 2 in bin 0
+    masks = {'conv': torch.tensor([0.5]), 'fc4': torch.tensor([1.0]), 'fc5': torch.tensor([1.0])}
+    # F_B: conv 1 (vs 2) -> |diff| 1; fc4 1 (vs 2) -> 1; fc5 1 (vs 2) -> 1; fc6 (1, 2) vs (2, 4) -> sqrt(5)
+    expected = 0.1 * (0.5 + 1 + 1) + (1 + 1 + 1 + 5 ** 0.5)
+    assert abs(lasso_loss(feats, params, masks, 0.1).item() - expected) < 1e-6
+
+
+def _masks(widths, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {k: torch.relu(torch.rand(w, generator=g) * 2 - 0.8) for k, w in widths.items()}  # ~40 % zeros
+
+
+@pytest.mark.parametrize('backbone_cls, size', [(Lite0, 96), (VGGM, 107)])
+def test_pruned_network_equals_masked_network_and_is_smaller(backbone_cls, size):
+    torch.manual_seed(0)
+    backbone = backbone_cls().eval()
+    c = backbone.out_channels
+    params = init_head_params(c * 9, 64, torch.Generator().manual_seed(1))
+    masks = _masks({'conv': c, 'fc4': 64, 'fc5': 64})
+    x = torch.rand(1, 3, size, size) * 255
+    rois = torch.tensor([[0.0, 0.0, 20.0, 20.0], [8.0, 4.0, 30.0, 26.0]])
+    with torch.no_grad():
+        feats = roi_features(backbone(backbone.normalize(x)), rois, 1 / 8)
+        reference = masked_activations(feats, params, masks)['fc6']
+        keep = kept(masks, 0.0)
+        small = copy.deepcopy(backbone)
+        prune_backbone(small, keep['conv'])
+        small_feats = roi_features(small(small.normalize(x)), rois, 1 / 8)
+        pruned = prune_heads(params, masks, keep)
+        out = head_forward(small_feats, pruned)
+    assert torch.allclose(out, reference, atol=1e-4)
+    assert small.out_channels == len(keep['conv']) < c
+    assert pruned['fc4.weight'].numel() < params['fc4.weight'].numel() * 0.5
+    assert pruned['fc5.weight'].shape == (len(keep['fc5']), len(keep['fc4']))
+    assert torch.equal(small_feats, feats[:, feature_index(keep['conv'])])
+
+
+def test_step_sizes_are_sliced_like_the_parameters():
+    params = init_head_params(4 * 9, 8)
+    masks = _masks({'conv': 4, 'fc4': 8, 'fc5': 8}, seed=3)
+    keep = kept(masks, 0.0)
+    pruned, alphas = prune_heads(params, masks, keep), slice_like_heads(params, keep)
+    assert {k: v.shape for k, v in pruned.items()} == {k: v.shape for k, v in alphas.items()}
+
+
+def test_pruning_network_starts_from_keep_everything_and_is_mean_over_samples():
+    net = PruningNetwork({'conv': 4, 'fc4': 8, 'fc5': 8}, hidden=16).eval()
+    params = init_head_params(36, 8)
+    masks = net(pooled_inputs(torch.randn(5, 36), params))
+    assert all(torch.equal(m, torch.ones_like(m)) for m in masks.values())
+    assert prune_rate(masks, 0.1) == 0.0
+    with torch.no_grad():
+        for mlp in net.mlps.values():
+            mlp[-1].bias.fill_(-2.0)  # every output relu(1 - 2) = 0
+    assert prune_rate(net(pooled_inputs(torch.randn(5, 36), params)), 0.1) == pytest.approx(1 - 3 / 20)
+
+
+def test_prune_variant_needs_a_pruning_network():
+    from metartt_tracker import MetaRTTTracker, MissingWeightsError
+    from metartt_tracker.config import variant_config
+    from metartt_tracker.adaptation import constant_alphas
+    theta = init_head_params(112 * 9, 512)
+    with pytest.raises(MissingWeightsError, match='train prune'):
+        MetaRTTTracker(variant_config('metartt-prune'), head_params=theta,
+                       alphas=constant_alphas(theta, ('fc4', 'fc5', 'fc6'), 5, 5, 1e-3))
+
+
+def test_pruned_tracker_runs_and_reports_its_prune_rate(car_frames, car_shadow):
+    from metartt_tracker import MetaRTTTracker
+    from metartt_tracker.adaptation import constant_alphas
+    from metartt_tracker.backbones import build_backbone
+    from metartt_tracker.config import variant_config
+    backbone = build_backbone('lite0')
+    cfg = variant_config('metartt-prune').replace(**{'geometry.n_aug_crops': 8})
+    theta = init_head_params(112 * 9, 512, torch.Generator().manual_seed(0))
+    net = PruningNetwork({'conv': 112, 'fc4': 512, 'fc5': 512}, hidden=16).eval()
+    with torch.no_grad():
+        for k, mlp in net.mlps.items():  # drop every other channel
+            mlp[-1].bias.copy_(torch.tensor([0.0, -5.0]).repeat(mlp[-1].bias.numel() // 2))
+    t = MetaRTTTracker(cfg, backbone=backbone, head_params=theta, seed=0, pruner=net,
+                       alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
+    boxes = t.track(car_frames[:4], car_shadow.init_box).boxes
+    assert np.isfinite(boxes).all() and t.prune_rate == pytest.approx(0.5)
+    assert t.backbone.out_channels == 56 and backbone.out_channels == 112  # the shared backbone is untouched
+    assert t.params['fc4.weight'].shape == (256, 56 * 9)
+    t.init(car_frames[0], car_shadow.init_box)  # a second sequence starts from the full network again
+    assert t.params['fc4.weight'].shape == (256, 56 * 9) and t._full_backbone.out_channels == 112
