@@ -33,6 +33,7 @@ from .features import FeatureCache, LiveFeatures
 from .videos import TrainingVideo
 
 STATE = 'state.pt'
+RUNTIME_ONLY = {'threads', 'ckpt_every'}  # settings a resumed run may change without changing its result
 
 
 def init_alphas(theta: dict[str, Tensor], cfg: MetaConfig, adapted: tuple[str, ...]) -> dict[str, list[dict[str, Tensor]]]:
@@ -135,8 +136,9 @@ class MetaTrainer:
         if not path.is_file():
             return
         s = torch.load(path, map_location='cpu', weights_only=False)
-        if s['config'] != self.cfg.to_dict():
-            changed = sorted(k for k in s['config'] if s['config'][k] != self.cfg.to_dict().get(k))
+        changed = sorted(k for k in s['config'] if k not in RUNTIME_ONLY and not k.startswith('prune')
+                         and s['config'][k] != self.cfg.to_dict().get(k))  # pruning fields: PruneTrainer's
+        if changed:
             raise ValueError(f'{path}: was written with different settings ({", ".join(changed)}); '
                              f'use another output folder or the same settings')
         with torch.no_grad():
