@@ -12,12 +12,14 @@ setup(
     description='MetaRTT / RT-MDNet single-object tracker with meta-learned adaptation, pure PyTorch',
     python_requires='>=3.10',
     packages=['metartt_tracker', 'metartt_tracker.data', 'metartt_tracker.meta', 'metartt_tracker.evaluation',
-              'metartt_tracker.integrations'],
+              'metartt_tracker.integrations', 'metartt_tracker.weights'],
     package_dir={
         'metartt_tracker': 'metartt_tracker',
         'metartt_tracker.evaluation': 'evaluation',
         'metartt_tracker.integrations': 'integrations',
+        'metartt_tracker.weights': 'weights',
     },
+    package_data={'metartt_tracker.weights': ['*.pt', '*.json', '*.md']},
     install_requires=[
         'torch>=2.1,<2.15',  # this machine: pip install torch==2.13.0 first (CPU wheel on disk)
         'numpy>=1.24',

@@ -24,8 +24,9 @@ import torch
 from torch import Tensor
 
 from .backbones import build_backbone
-from .config import TrackerConfig
+from .config import TrackerConfig, variant_config
 from .importers import WeightsError, load_rtmdnet_pth, load_vggm_mat
+from .errors import MissingWeightsError
 from .model import HEAD_LAYERS, Params, init_head_params
 from .pruning import network_from_dict, widths_for
 from .roi_align import POOLED
@@ -189,15 +190,56 @@ def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides:
                           pruner=pruner)
 
 
+MANIFEST = 'MANIFEST.json'  # name -> {file, sha256, bytes} of the shipped checkpoints
+
+
+def weights_dir() -> Path:
+    """Folder of the shipped checkpoints (the repository's weights/, installed as metartt_tracker.weights)."""
+    from . import weights
+    return Path(weights.__file__).parent
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file (weights are verified against the manifest before loading)."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pretrained_path(name: str) -> Path:
+    """Path of a shipped checkpoint by variant name, after checking its sha256 against the manifest."""
+    import json
+    d = weights_dir()
+    manifest = json.loads((d / MANIFEST).read_text()) if (d / MANIFEST).is_file() else {}
+    if name not in manifest:
+        raise MissingWeightsError(f'no shipped weights named {name!r} (have: {sorted(manifest) or "none"}); '
+                                  f'train them with `metartt train meta` / `metartt train prune`')
+    entry = manifest[name]
+    path = d / entry['file']
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: shipped weights listed in {d / MANIFEST} are missing')
+    digest = sha256_file(path)
+    if digest != entry['sha256']:
+        raise WeightsError(f'{path}: sha256 {digest} does not match the manifest ({entry["sha256"]}); '
+                           f'the file is corrupt or was replaced')
+    return path
+
+
 def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
                   seed: int = 0, **overrides: Any) -> Any:
-    """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant.
+    """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant
+    (meta-learned variants load their shipped, checksum-verified weights).
 
     `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}.
     """
     from .tracker import MetaRTTTracker
     if checkpoint:
         return tracker_from_checkpoint(checkpoint, seed=seed, **overrides)
+    if variant_config(variant).needs_meta_weights:
+        return tracker_from_checkpoint(pretrained_path(variant), seed=seed, **overrides)
     return MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone, **overrides)
 
 

@@ -23,6 +23,7 @@ from .adaptation import Adapter, steps_for
 from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import TrackerConfig, variant_config
+from .errors import MissingWeightsError
 from .model import Params, head_forward, init_head_params
 from .pruning import (PruningNetwork, feature_index, kept, pooled_inputs, prune_backbone, prune_heads, prune_rate,
                       slice_like_heads)
@@ -33,10 +34,6 @@ from .scene import Scene, crop, scene_for, to_tensor, union_box
 from .timing import StageTimer
 
 ROI_CHUNK = 1024  # RoIs gathered at once; bounds the memory of first-frame feature extraction
-
-
-class MissingWeightsError(RuntimeError):
-    """A variant that needs (meta-)trained weights was asked for without them."""
 
 
 def validate_box(box: object, image_size: tuple[int, int]) -> np.ndarray:
@@ -82,6 +79,12 @@ class MetaRTTTracker:
         self.timer = StageTimer()
         self.score = float('nan')
         self.image_size: tuple[int, int] | None = None
+
+    @classmethod
+    def from_pretrained(cls, name: str, seed: int = 0, **overrides: object) -> 'MetaRTTTracker':
+        """A tracker with the shipped weights of a variant ('metartt', 'metartt-prune'), checksum-verified."""
+        from .checkpoint import pretrained_path, tracker_from_checkpoint
+        return tracker_from_checkpoint(pretrained_path(name), seed=seed, **overrides)
 
     @classmethod
     def from_variant(cls, name: str, seed: int = 0, backbone: str = 'lite0', **overrides: object) -> 'MetaRTTTracker':
