@@ -39,5 +39,6 @@ setup(
         'test': ['pytest>=7', 'got10k==0.1.3', 'vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax',
                  'matplotlib>=3.5'],
     },
-    entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main']},
+    entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main',
+                                    'metartt-vot=metartt_tracker.integrations.vot_server:main']},
 )

@@ -1,4 +1,15 @@
-"""Benchmark-harness adapters (installed as `metartt_tracker.integrations`).
+"""Benchmark-harness adapters (installed as `metartt_tracker.integrations`; the library core never imports them).
 
-Empty for now: the GOT-10k, VOT (TraX), pysot and pytracking adapters are the integrations issue.
+    options       TrackerSpec: variant/backbone/checkpoint/seed/overrides, one parser for every harness
+    regions       rectangles and polygons: conversion, bounded overlap, region files checked by line
+    reset         the VOT reset protocol on top of metartt_tracker.results.track_sequence
+    results_io    writers/readers of pysot, pytracking and got10k-toolkit result layouts
+    layouts       sequences for harness runs (folders, pysot JSON) and export to toolkit layouts
+    got10k        got10k Tracker for every variant + offline experiment classes (`metartt eval`)
+    vot_server    TraX server (`python -m metartt_tracker.integrations.vot_server`)
+    vot_workspace vot-toolkit workspace builder (`metartt vot init`)
+    pysot         pysot tracker interface + drop-in file (`metartt dropin pysot`)
+    pytracking    pytracking tracker interface + drop-in files (`metartt dropin pytracking`)
+    runs          `metartt run-pysot` / `run-pytracking`: harness layouts without the harness
+    commands      CLI registration
 """

@@ -173,7 +173,7 @@ def main(argv: Seq[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
+    except (ValueError, OSError, RuntimeError, KeyError) as e:
         print(f'metartt {args.command}: error: {e}', file=sys.stderr)
         return 2
 

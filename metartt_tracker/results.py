@@ -4,7 +4,8 @@ Every way of running the tracker (CLI, experiment runner, toolkit adapters) prod
 `SequenceResult` with `track_sequence`; small writers turn it into a toolkit's file layout. The
 canonical on-disk layout is got10k's: `<root>/<tracker>/<seq>/<seq>_001.txt` (comma-separated
 `x,y,w,h`, '%.3f') plus `<seq>_time.txt` (seconds per frame, one column per repetition), to
-which we add `<seq>_001_score.txt` (tracker confidence; 'nan' on initialisation frames).
+which we add `<seq>_001_confidence.value` (tracker confidence, pysot/VOT's name, which got10k's
+report glob `<seq>_[0-9]*.txt` does not pick up; 'nan' on initialisation frames).
 Files are written atomically, boxes last, so a half-written result never looks complete.
 """
 from __future__ import annotations
@@ -92,7 +93,7 @@ def got10k_paths(root: str | os.PathLike, tracker: str, seq: str, repetition: in
     """Where got10k keeps one repetition of one sequence (and our score file beside it)."""
     d = Path(root) / tracker / seq
     return {'boxes': d / f'{seq}_{repetition:03d}.txt', 'times': d / f'{seq}_time.txt',
-            'scores': d / f'{seq}_{repetition:03d}_score.txt'}
+            'scores': d / f'{seq}_{repetition:03d}_confidence.value'}
 
 
 def write_got10k(result: SequenceResult, root: str | os.PathLike, tracker: str, repetition: int = 1) -> Path:

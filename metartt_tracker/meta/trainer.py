@@ -84,8 +84,9 @@ class MetaTrainer:
         self.tcfg = tracker_cfg or variant_config('metartt', backbone=cfg.backbone)
         self.backbone = build_backbone(cfg.backbone)
         self.data_names = data_names or [v.name for v in train]
-        self.train_src = self._source(train, 'train')
-        self.val_src = self._source(val, 'val') if val else None
+        # episodes=0 exports the untrained meta-parameters (the baseline of "does meta-training help?")
+        self.train_src = self._source(train, 'train') if cfg.episodes > 0 else None
+        self.val_src = self._source(val, 'val') if val and cfg.episodes > 0 else None
         self.runner = EpisodeRunner(cfg, self.tcfg, self.train_src)
         self.val_runner = EpisodeRunner(cfg, self.tcfg, self.val_src) if self.val_src else None
         self._init_params()
