@@ -90,6 +90,9 @@ def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = F
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
