@@ -231,6 +231,20 @@ def pretrained_path(name: str) -> Path:
     return path
 
 
+def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike | None = None) -> Path:
+    """Copy a checkpoint (as float16) into the shipped-weights folder as `<name>.pt` and record its
+    sha256 in the manifest, so `MetaRTTTracker.from_pretrained(name)` verifies it on load."""
+    import json
+    d = Path(folder) if folder else weights_dir()
+    out = save_checkpoint(load_checkpoint(checkpoint), d / f'{name}.pt', compact=True)
+    manifest_path = d / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest[name] = {'file': out.name, 'sha256': sha256_file(out), 'bytes': out.stat().st_size}
+    from .results import write_text_atomic
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + '\n')
+    return out
+
+
 def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
                   seed: int = 0, **overrides: Any) -> Any:
     """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant

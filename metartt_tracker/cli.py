@@ -122,6 +122,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .checkpoint import publish
+    out = publish(args.checkpoint, args.name, args.folder)
+    print(f'wrote {out} and its sha256 in {out.parent / "MANIFEST.json"}')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='metartt', description=__doc__)
     sub = p.add_subparsers(dest='command', required=True)
@@ -158,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument('output')
     im.add_argument('--variant', default='rtmdnet', choices=['rtmdnet', 'rtmdnet-5-5'])
     im.set_defaults(func=cmd_import)
+
+    pub = sub.add_parser('publish-weights', help='ship a checkpoint (float16) under a variant name, with its sha256')
+    pub.add_argument('checkpoint')
+    pub.add_argument('name', help="variant name it will be loaded by, e.g. 'metartt-prune'")
+    pub.add_argument('--folder', help='weights folder (default: the package\'s weights/)')
+    pub.set_defaults(func=cmd_publish)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

@@ -81,3 +81,21 @@ def test_official_rtmdnet_pth_imports_into_a_working_tracker(tmp_path):
     tracker = tracker_from_checkpoint(save_checkpoint(ck, tmp_path / 'vggm.pt'))
     assert torch.equal(tracker.backbone.conv3.weight, sd['conv3.0.weight'])
     assert tracker.feat_dim == 4608
+
+
+def test_published_weights_load_by_name_and_are_checksum_verified(tmp_path, monkeypatch):
+    import metartt_tracker.checkpoint as C
+    from metartt_tracker import MetaRTTTracker, MissingWeightsError
+    src = save_checkpoint(_meta_checkpoint(), tmp_path / 'src.pt')
+    monkeypatch.setattr(C, 'weights_dir', lambda: tmp_path / 'w')
+    (tmp_path / 'w').mkdir()
+    out = C.publish(src, 'metartt')
+    assert out.stat().st_size < src.stat().st_size * 0.6  # float16
+    assert MetaRTTTracker.from_pretrained('metartt').alphas is not None
+    with pytest.raises(MissingWeightsError, match="no shipped weights named 'metartt-prune'"):
+        MetaRTTTracker.from_pretrained('metartt-prune')
+    data = bytearray(out.read_bytes())
+    data[-100] ^= 0xFF
+    out.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match='sha256 .* does not match the manifest'):
+        MetaRTTTracker.from_pretrained('metartt')
