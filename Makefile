@@ -18,9 +18,9 @@ $(STAMP): setup.py
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/metartt track $(SAMPLE) --variant rtmdnet --backbone lite0 --threads 2 \
-	    --output $(OUT)/car-shadow.txt --video $(OUT)/car-shadow.mp4
-	@echo "boxes: $(OUT)/car-shadow.txt   video: $(OUT)/car-shadow.mp4"
+	$(VENV)/bin/metartt track $(SAMPLE) --variant rtmdnet --threads 2 \
+	    --output $(OUT)/car-shadow.txt --video $(OUT)/car-shadow.mp4 --plot $(OUT)/car-shadow
+	@echo "boxes: $(OUT)/car-shadow.txt  video: $(OUT)/car-shadow.mp4  plots: $(OUT)/car-shadow_success.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

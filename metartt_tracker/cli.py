@@ -84,7 +84,24 @@ def cmd_track(args: argparse.Namespace) -> int:
     if args.output:
         write_text_atomic(Path(args.output), format_rows(result.boxes))
     print(json.dumps(_summary(seq, result.boxes, result.times)))
+    if args.plot:
+        label = Path(args.checkpoint).stem if args.checkpoint else args.variant
+        for path in _plot(seq, result, label, Path(args.plot)):
+            print(f'wrote {path}')
     return 0
+
+
+def _plot(seq: Any, result: Any, label: str, stem: Path) -> list[Path]:
+    """Success and precision plots of this run next to a box that never moves (needs ground truth)."""
+    from .evaluation.metrics import ope_curves
+    from .evaluation.plots import Entry, precision_plot, success_plot
+    if seq.boxes is None:
+        raise ValueError(f'{seq.source}: --plot needs ground truth to compare with')
+    gt = np.asarray(seq.boxes)[:len(result.boxes)]
+    static = np.repeat(result.boxes[:1], len(result.boxes), axis=0)
+    entries = [Entry(label, ope_curves(result.boxes, gt), fps=result.fps()), Entry('static box', ope_curves(static, gt))]
+    return (success_plot(entries, stem.with_name(stem.name + '_success'), f'{seq.name}: success') +
+            precision_plot(entries, stem.with_name(stem.name + '_precision'), f'{seq.name}: precision'))
 
 
 def _summary(seq: Any, boxes: np.ndarray, times: np.ndarray) -> dict[str, Any]:
@@ -145,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--checkpoint', help='MetaRTT checkpoint file (overrides --variant/--backbone)')
     t.add_argument('--output', help='write boxes here: one x,y,w,h row per frame, the first the initial box')
     t.add_argument('--video', help='write an annotated mp4 here')
+    t.add_argument('--plot', help='write success / precision plots (PNG + PDF) to STEM_success.*, STEM_precision.*')
     t.add_argument('--max-frames', type=int, default=0, help='stop after this many frames (0 = all)')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
     common(t)
