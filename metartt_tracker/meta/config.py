@@ -54,7 +54,7 @@ class MetaConfig:
     # --- pruning (paper §4)
     prune_iters: int = 3000  # pruning-network Adam steps (paper: 30K)
     prune_lr: float = 5e-4  # pruning-network Adam lr (paper: 5e-5 over 30K steps; 10x for 10x fewer steps)
-    prune_lambda: float = 0.05  # LASSO weight lambda (Eq. 9; our choice, tuned for ~50 % channels pruned)
+    prune_lambda: float = 0.1  # initial LASSO weight lambda (Eq. 9; our choice; steered towards prune_target)
     prune_hidden: int = 128  # hidden width of each per-layer MLP (our choice)
     prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
     prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)

@@ -32,8 +32,8 @@ from .features import FeatureCache
 from .videos import TrainingVideo
 
 STATE = 'prune_state.pt'
-SUBSAMPLE = 512  # samples of each dataset entering the LASSO reconstruction term
-LAMBDA_GAIN = 0.01  # per-step multiplicative lambda correction: slow next to psi's response time
+SUBSAMPLE = 256  # samples of each dataset entering the LASSO reconstruction term
+LAMBDA_GAIN = 0.02  # per-step multiplicative lambda correction: slow next to psi's response time
 
 
 def _subsample(x: Tensor, rng: np.random.Generator) -> Tensor:
