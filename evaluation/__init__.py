@@ -1,1 +1,16 @@
-"""Evaluation (installed as `metartt_tracker.evaluation`): metrics now; runner, tables and plots follow."""
+"""Evaluation (installed as `metartt_tracker.evaluation`): metrics, the experiment runner, the paper's
+Tables 1-4, plots and provenance. The library core never imports this package; only the CLI does.
+
+metrics       OPE / GOT-10k / VOT / FPS numbers, each as its reference toolkit computes it
+vot_protocol  VOT reset-based runs through the single tracking loop; VOT result files (text / binary)
+variants      the experiment rows as data (variant, checkpoint, overrides)
+runner        (variant x sequence x repetition) jobs: resumable, parallel, shardable
+scoring       a tracker's result files (ours or anyone's) scored on a benchmark
+tables        Tables 1-4 as data; text, CSV, Markdown, LaTeX
+plots         success / precision / EAO / accuracy-vs-speed figures
+provenance    sidecar JSON of every table and plot
+paper_results the paper's own numbers, with their source
+baselines     OpenCV CSRT / KCF behind our tracker interface
+reproduce     `metartt reproduce` orchestration; export: hook to the integrations' writers
+commands      `metartt run | reproduce | score | export-results`
+"""

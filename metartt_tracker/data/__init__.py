@@ -1,4 +1,6 @@
-"""Data access for MetaRTT: tracking-sequence readers (videos, GOT-10k, OTB, image folders)."""
+"""Data access for MetaRTT: tracking-sequence readers (videos, GOT-10k, OTB, image folders) and benchmark readers."""
+
+from .benchmarks import Benchmark, BenchmarkSequence, open_benchmark
 
 from .sequences import (
     IMAGE_EXTENSIONS,
@@ -17,6 +19,9 @@ from .sequences import (
 )
 
 __all__ = [
+    "Benchmark",
+    "BenchmarkSequence",
+    "open_benchmark",
     "IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "Box",

@@ -1,0 +1,154 @@
+"""VOT's reset-based ("supervised") protocol on one sequence, and the files its runs are stored in.
+
+It goes through `metartt_tracker.results.track_sequence`, the single tracking loop, once per
+segment, stopping a segment at the first frame whose rasterised overlap with the ground truth is
+<= `failure_overlap` and re-initialising `skip` frames later (vot-toolkit 0.7.4
+`SupervisedExperiment`). Frames without valid ground truth never fail, and a
+re-initialisation moves on to the next frame that has one.
+
+Reset-based runs are stored as vot-toolkit stores them in a workspace (also pysot's VOT layout):
+`<root>/<tracker>/baseline/<seq>/<seq>_001.txt`, one line per frame: `1` initialisation, `2`
+failure, `0` skipped, else `x,y,w,h`; `<seq>_001_time.value` holds seconds per frame.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from metartt_tracker.results import format_rows, track_sequence, write_text_atomic
+
+from .metrics import FAILURE, INIT, SKIPPED, TRACKED, VotRun, raster_overlaps, valid_gt
+
+
+@dataclass
+class SupervisedRun:
+    """One reset-based run: per-frame boxes (NaN on special frames), codes and seconds."""
+
+    name: str
+    boxes: np.ndarray  # (N, 4)
+    codes: np.ndarray  # (N,) TRACKED / INIT / FAILURE / SKIPPED
+    times: np.ndarray  # (N,) seconds in init / update (0 on skipped frames)
+
+    def vot_run(self, regions: np.ndarray, size: tuple[int, int]) -> VotRun:
+        """Overlaps against the ground-truth boxes or polygons, for the VOT metrics."""
+        return VotRun.from_boxes(self.boxes, self.codes, regions, size)
+
+
+def run_supervised(tracker: Any, frames: Any, init_boxes: np.ndarray, regions: np.ndarray, size: tuple[int, int],
+                   name: str = '', skip: int = 5, failure_overlap: float = 0.0,
+                   on_frame: Callable[[], None] | None = None) -> SupervisedRun:
+    """VOT's reset-based protocol; `frames` must support indexing (a FrameSource); `on_frame()` per tracked frame."""
+    n = len(init_boxes)
+    valid = valid_gt(init_boxes)
+    boxes, codes, times = np.full((n, 4), np.nan), np.full(n, SKIPPED), np.zeros(n)
+    start = _next_valid(valid, 0)
+    while start < n:
+        failed: list[int] = []
+
+        def segment(first: int = start) -> Iterator[Any]:
+            for i in range(first, n):
+                if failed:
+                    return
+                yield frames[i]
+
+        def check(k: int, frame: Any, box: np.ndarray, score: float, seconds: float, first: int = start) -> None:
+            i = first + k
+            if on_frame is not None:
+                on_frame()
+            if k > 0 and valid[i] and raster_overlaps(box[None], regions[i:i + 1], size)[0] <= failure_overlap:
+                failed.append(i)
+
+        result = track_sequence(tracker, segment(), init_boxes[start], name, check)
+        span = slice(start, start + len(result.boxes))
+        boxes[span], times[span], codes[span] = result.boxes, result.times, TRACKED
+        codes[start] = INIT
+        boxes[start] = np.nan
+        if not failed:
+            break
+        codes[failed[0]], boxes[failed[0]] = FAILURE, np.nan
+        start = _next_valid(valid, failed[0] + skip)
+    return SupervisedRun(name, boxes, codes, times)
+
+
+def _next_valid(valid: np.ndarray, i: int) -> int:
+    ahead = np.flatnonzero(valid[i:])
+    return i + int(ahead[0]) if len(ahead) else len(valid)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def vot_paths(root: str | Path, tracker: str, seq: str, repetition: int = 1,
+              experiment: str = 'baseline') -> dict[str, Path]:
+    """Where a vot-toolkit workspace keeps one reset-based run."""
+    d = Path(root) / tracker / experiment / seq
+    stem = f'{seq}_{repetition:03d}'
+    return {'trajectory': d / f'{stem}.txt', 'binary': d / f'{stem}.bin', 'times': d / f'{stem}_time.value'}
+
+
+def write_supervised(run: SupervisedRun, root: str | Path, tracker: str, repetition: int = 1) -> Path:
+    """Write a run as vot-toolkit text results (times first, trajectory last = complete)."""
+    p = vot_paths(root, tracker, run.name, repetition)
+    lines = [f'{int(c)}' if c != TRACKED else ','.join(f'{v:.4f}' for v in b) for b, c in zip(run.boxes, run.codes)]
+    write_text_atomic(p['times'], format_rows(run.times[:, None], '%.6f'))
+    return write_text_atomic(p['trajectory'], '\n'.join(lines) + '\n')
+
+
+def _parse_line(line: str, where: str) -> tuple[np.ndarray, int]:
+    vals = [float(v) for v in line.replace('\t', ',').split(',') if v.strip()]
+    if len(vals) == 1:
+        return np.full(4, np.nan), int(vals[0])
+    if len(vals) == 4:
+        box = np.asarray(vals)
+        return box, SKIPPED if np.isnan(box).any() else TRACKED
+    if len(vals) >= 6 and len(vals) % 2 == 0:
+        p = np.asarray(vals).reshape(-1, 2)
+        return np.concatenate([p.min(0), p.max(0) - p.min(0)]), TRACKED
+    raise ValueError(f'{where}: expected a code (0/1/2), x,y,w,h or a polygon, got {line.strip()[:40]!r}')
+
+
+def _read_binary(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """vot-toolkit's binary trajectory (.bin): specials, rectangles and polygons."""
+    data = path.read_bytes()
+    version, n = struct.unpack_from('<hI', data, 0)
+    if version != 1:
+        raise ValueError(f'{path}: unsupported binary trajectory version {version}')
+    off, boxes, codes = struct.calcsize('<hI'), np.full((n, 4), np.nan), np.full(n, TRACKED)
+    for i in range(n):
+        kind = data[off]
+        if kind == 0:
+            codes[i] = struct.unpack_from('<I', data, off + 1)[0]
+            off += 5
+        elif kind == 1:
+            boxes[i] = struct.unpack_from('<ffff', data, off + 1)
+            off += 17
+        elif kind == 2:
+            k = struct.unpack_from('<H', data, off + 1)[0]
+            p = np.asarray(struct.unpack_from(f'<{2 * k}f', data, off + 3)).reshape(-1, 2)
+            boxes[i] = np.concatenate([p.min(0), p.max(0) - p.min(0)])
+            off += 3 + 8 * k
+        else:
+            raise ValueError(f'{path}: region {i} has type {kind} (masks are not supported)')
+    return boxes, codes
+
+
+def read_supervised(root: str | Path, tracker: str, seq: str, repetition: int = 1) -> SupervisedRun:
+    """Read a reset-based run written by us, by vot-toolkit (text or binary) or by pysot."""
+    p = vot_paths(root, tracker, seq, repetition)
+    if p['trajectory'].is_file():
+        rows = [_parse_line(line, f'{p["trajectory"]}:{k}')
+                for k, line in enumerate(p['trajectory'].read_text().splitlines(), 1) if line.strip()]
+        boxes, codes = np.array([r[0] for r in rows]).reshape(-1, 4), np.array([r[1] for r in rows])
+    elif p['binary'].is_file():
+        boxes, codes = _read_binary(p['binary'])
+    else:
+        raise FileNotFoundError(f'{p["trajectory"]}: no reset-based result for {seq} (repetition {repetition})')
+    times = np.zeros(len(codes))
+    if p['times'].is_file():  # vot-toolkit leaves skipped frames blank
+        t = np.array([float(v) if v.strip() else 0.0 for v in p['times'].read_text().splitlines()])
+        times = t if len(t) == len(codes) else times
+    return SupervisedRun(seq, boxes, codes, times)

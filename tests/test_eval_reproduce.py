@@ -1,0 +1,121 @@
+"""`metartt reproduce` end to end on the bundled sample (cheap tracker settings), tables, plots, provenance."""
+import csv
+import json
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from metartt_tracker.cli import main
+from metartt_tracker.evaluation import reproduce as rp
+from metartt_tracker.evaluation.variants import VARIANTS
+
+SAMPLES = Path(__file__).resolve().parents[1] / 'samples'
+CHEAP = ['geometry.n_aug_crops=4', 'geometry.init_jitter=false', 'sampling.neg_init.n=500', 'sampling.pos_init.n=100',
+         'sampling.bbreg.n=100', 'adaptation.batch_neg_cand=256', 'sampling.n_candidates=64']
+
+
+@pytest.fixture(scope='module')
+def reproduced(tmp_path_factory):
+    """`metartt reproduce all`: rows without weights, the cheapest RT-MDNet row (5/5) in every table, and KCF."""
+    out = tmp_path_factory.mktemp('reproduce')
+    argv = ['reproduce', 'all', '--dataset', str(SAMPLES), '--sequences', 'otb_Crossing', '--max-frames', '6',
+            '--rows', 'rtmdnet-5-5,metartt,metartt-prune', '--add-rows', 'rtmdnet-5-5,kcf', '--repetitions', '2',
+            '--threads', '2', '--results', str(out / 'results'), '--weights', str(out / 'weights'), '--out', str(out / 'tables'),
+            '--eao-range', '1,4', '--quiet'] + [x for o in CHEAP for x in ('--override', o)]
+    assert main(argv) == 0
+    return out
+
+
+def test_reproduce_writes_every_table_with_paper_numbers_and_missing_rows(reproduced):
+    tables = reproduced / 'tables'
+    for name in ('table1', 'table2', 'table3', 'table4'):
+        for ext in ('txt', 'md', 'tex', 'csv', 'json'):
+            assert (tables / f'{name}.{ext}').is_file(), f'{name}.{ext}'
+    rows = list(csv.DictReader((tables / 'table2.csv').open()))
+    by = {(r['row'], r['metric']): r for r in rows}
+    ours = by[('rtmdnet-5-5', 'Succ%')]
+    assert ours['status'] == 'ok' and ours['n'] == '2' and 0 <= float(ours['mean']) <= 100 and ours['std'] != ''
+    assert ours['paper'] == '57.8' and ours['K_init'] == '5' and ours['K_on'] == '5'
+    assert not any(r['row'] == 'rtmdnet' for r in rows)  # --rows keeps only the rows asked for
+    assert by[('metartt', 'Succ%')]['status'] == 'missing weights' and by[('metartt', 'Succ%')]['mean'] == ''
+    assert by[('rtmdnet-5-5', 'FPS')]['paper'] == '55' and float(by[('rtmdnet-5-5', 'FPS')]['mean']) > 0
+    assert by[('kcf', 'Succ%')]['status'] == 'ok' and by[('kcf', 'Succ%')]['n'] == '1' and by[('kcf', 'Succ%')]['paper'] == ''
+    md = (tables / 'table2.md').read_text()
+    assert '| RT-MDNet (5/5) | 5 | 5 |' in md and 'missing weights' in md and ' ± ' in md
+    assert '\\toprule' in (tables / 'table2.tex').read_text() and '$\\pm$' in (tables / 'table2.tex').read_text()
+    t4 = {(r['row'], r['metric']): r for r in csv.DictReader((tables / 'table4.csv').open())}
+    assert t4[('rtmdnet-5-5', 'EAO')]['status'] == 'ok' and 0 <= float(t4[('rtmdnet-5-5', 'EAO')]['mean']) <= 1
+    assert t4[('metartt', 'EAO')]['paper'] == '0.346' and t4[('kcf', 'EAO')]['n'] == '1'
+    t3 = {(r['row'], r['metric']): r for r in csv.DictReader((tables / 'table3.csv').open())}
+    assert t3[('metartt-prune', 'PR%')]['paper'] == '50 ± 5' and t3[('metartt-prune', 'PR%')]['status'] == 'missing weights'
+
+
+def test_reproduce_writes_plots_with_provenance_sidecars(reproduced):
+    tables = reproduced / 'tables'
+    for stem in ('table2_success', 'table2_precision', 'table2_speed', 'table4_eao_curve', 'table4_eao'):
+        for ext in ('png', 'pdf', 'json'):
+            path = tables / f'{stem}.{ext}'
+            assert path.is_file(), path
+            assert ext == 'json' or path.stat().st_size > 1000, path
+    prov = json.loads((tables / 'table2.json').read_text())
+    assert prov['code_version'].startswith('0.') and prov['created'] and prov['command']
+    data = prov['datasets']['ope']
+    assert data['sequences'] == 1 and len(data['sequence_list_sha256']) == 16 and data['kind'] == 'packed'
+    rt = prov['trackers']['RT-MDNet (5/5)']
+    assert rt['seeds'] == [0, 1] and rt['repetitions'] == [1, 2] and rt['machines'][0]['threads'] == 2
+    assert prov['made_on']['cpus'] >= 1 and prov['convention'] == 'metartt'
+
+
+def test_rerun_skips_finished_runs_and_scores_compared_results(reproduced, capsys):
+    """A second call tracks nothing; a flat (OTB / pysot style) result folder joins the table."""
+    src = reproduced / 'results' / 'samples' / 'ope'
+    key = next(p.name for p in src.iterdir() if p.name.startswith('rtmdnet-5-5@'))
+    flat = reproduced / 'flat'
+    flat.mkdir()
+    boxes = np.loadtxt(src / key / 'otb_Crossing' / 'otb_Crossing_001.txt', delimiter=',')
+    np.savetxt(flat / 'otb_Crossing.txt', boxes, fmt='%.2f', delimiter='\t')
+    argv = ['reproduce', 'table2', '--dataset', str(SAMPLES), '--sequences', 'otb_Crossing', '--max-frames', '6',
+            '--rows', 'rtmdnet-5-5', '--repetitions', '2', '--results', str(reproduced / 'results'),
+            '--out', str(reproduced / 'again'), '--compare', f'Theirs={flat}', '--quiet'] + \
+        [x for o in CHEAP for x in ('--override', o)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert 'frames to track' not in captured.err
+    rows = {r['label']: r for r in csv.DictReader((reproduced / 'again' / 'table2.csv').open()) if r['metric'] == 'Succ%'}
+    assert rows['Theirs']['status'] == 'ok' and rows['Theirs']['paper'] == ''
+    ours = rows['RT-MDNet (5/5)']
+    assert abs(float(rows['Theirs']['mean']) - float(ours['mean'])) < 15  # repetition 1 only vs mean of two
+    argv[0:2] = ['score', '--trackers', 'rtmdnet-5-5,csrt', '--name', 'cmp']
+    argv = [a for a in argv if a not in ('--rows', 'rtmdnet-5-5')]
+    assert main(argv) == 0
+    cmp = {(r['label'], r['metric']): r for r in csv.DictReader((reproduced / 'again' / 'cmp.csv').open())}
+    assert cmp[('RT-MDNet (5/5)', 'AO%')]['status'] == 'ok'
+    assert cmp[('CSRT (OpenCV)', 'AO%')]['status'].startswith('incomplete')
+    assert cmp[('Theirs', 'Succ%')]['mean'] == rows['Theirs']['mean']
+    assert (reproduced / 'again' / 'cmp_success.png').is_file()
+
+
+def test_training_hook_fills_rows_or_says_why(tmp_path, monkeypatch):
+    spec = VARIANTS['metartt']
+    fake = types.ModuleType('metartt_tracker.meta')
+    monkeypatch.setitem(sys.modules, 'metartt_tracker.meta', fake)
+    assert rp.train_missing(spec, 'compact', tmp_path) == \
+        'missing weights (metartt_tracker.meta has no train(recipe, out_path, ...))'
+    calls = []
+    fake.train = lambda recipe, out, **kw: calls.append((recipe, out, kw)) or Path(out).write_bytes(b'x')
+    assert rp.availability([spec, VARIANTS['rtmdnet']], tmp_path, 'compact') == {}
+    assert calls == [('compact', tmp_path / 'metartt.pt', {'variant': 'metartt', 'ablation': 'metartt'})]
+    fake.train = lambda recipe, out, **kw: 1 / 0
+    assert rp.availability([VARIANTS['metartt-no-don']], tmp_path, 'compact') == {
+        'metartt-no-don': 'training failed: ZeroDivisionError: division by zero'}
+    assert rp.availability([VARIANTS['metartt-no-hard']], tmp_path, None) == {'metartt-no-hard': 'missing weights'}
+
+
+def test_citation_file_cites_the_paper():
+    from metartt_tracker.evaluation.paper_results import SOURCE
+    text = (Path(__file__).resolve().parents[1] / 'CITATION.cff').read_text()
+    assert text.startswith('cff-version: 1.2.0') and 'preferred-citation:' in text
+    assert 'Real-Time Object Tracking via Meta-Learning' in text and 'Real-Time Object Tracking via Meta-Learning' in SOURCE

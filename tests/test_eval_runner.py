@@ -1,0 +1,108 @@
+"""The experiment runner: planning, skipping finished runs, shards, parallel workers, provenance, failures."""
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from metartt_tracker.data.benchmarks import Benchmark, read_packed
+from metartt_tracker.evaluation import runner
+from metartt_tracker.evaluation.vot_protocol import read_supervised, write_supervised, SupervisedRun
+from metartt_tracker.evaluation.scoring import ResultSource, score_ope
+from metartt_tracker.evaluation.variants import VARIANTS, variant_spec
+from metartt_tracker.results import read_got10k
+
+SAMPLES = Path(__file__).resolve().parents[1] / 'samples'
+
+
+@pytest.fixture(scope='module')
+def short():
+    """Both bundled sequences cut to 6 frames."""
+    b = read_packed(SAMPLES)
+    return Benchmark(b.name, b.kind, b.root, tuple(runner.head(s, 6) for s in b))
+
+
+def test_plan_skips_finished_runs_and_shards_partition_the_rest(short, tmp_path):
+    csrt, rt = variant_spec('csrt'), variant_spec('rtmdnet')
+    jobs = runner.plan([csrt, rt], short, tmp_path, repetitions=3)
+    assert [(j.spec.key, j.seq.name, j.repetitions) for j in jobs] == [
+        ('csrt', 'davis_car-shadow', (1,)), ('csrt', 'otb_Crossing', (1,)),  # deterministic: one repetition
+        ('rtmdnet', 'davis_car-shadow', (1, 2, 3)), ('rtmdnet', 'otb_Crossing', (1, 2, 3))]
+    shards = [runner.shard(jobs, i, 3) for i in range(3)]
+    assert sorted(id(j) for s in shards for j in s) == sorted(id(j) for j in jobs)
+    assert runner.parse_shard('1/3') == (1, 3)
+    with pytest.raises(ValueError, match='need 0 <= i < n'):
+        runner.parse_shard('3/3')
+    reports = runner.run_jobs(jobs[:2], progress=False)
+    assert [r.error for r in reports] == ['', ''] and [r.done for r in reports] == [[1], [1]]
+    assert [j.spec.key for j in runner.plan([csrt, rt], short, tmp_path, repetitions=3)] == ['rtmdnet', 'rtmdnet']
+    assert not list(tmp_path.rglob('*.tmp'))
+
+
+def test_results_info_and_scores_of_a_run(short, tmp_path):
+    jobs = runner.plan([variant_spec('kcf')], short, tmp_path)
+    runner.run_jobs(jobs, progress=False)
+    res = read_got10k(tmp_path, 'kcf', 'otb_Crossing')
+    assert res.boxes.shape == (6, 4) and np.allclose(res.boxes[0], short['otb_Crossing'].boxes[0])
+    info = runner.read_info(tmp_path, 'ope', 'kcf', 'otb_Crossing', 1)
+    assert info['seed'] == 0 and info['frames'] == 6 and info['machine']['cpus'] >= 1 and info['code_version']
+    scores = score_ope(short, ResultSource('KCF', tmp_path / 'kcf'), repetitions=1)
+    assert set(scores.reps) == {1} and 0 <= scores.stat('auc')[0] <= 1 and scores.stat('fps')[0] > 0
+    assert len(scores.infos) == 2 and not scores.missing
+
+
+def test_parallel_workers_and_supervised_protocol(short, tmp_path):
+    jobs = runner.plan([variant_spec('csrt')], short, tmp_path, protocol='supervised')
+    reports = runner.run_jobs(jobs, workers=2, progress=False)
+    assert sorted(r.seq for r in reports) == ['davis_car-shadow', 'otb_Crossing'] and not any(r.error for r in reports)
+    run = read_supervised(tmp_path, 'csrt', 'otb_Crossing')
+    assert run.codes[0] == 1 and len(run.codes) == 6
+    assert runner.read_info(tmp_path, 'supervised', 'csrt', 'otb_Crossing', 1)['protocol'] == 'supervised'
+
+
+def test_missing_weights_and_broken_sequences_are_reported_not_raised(short, tmp_path):
+    job = runner.plan([variant_spec('metartt')], short, tmp_path, repetitions=1, weights_dir=tmp_path)[0]
+    report = runner.run_job(job)
+    assert report.error.startswith('missing weights:') and 'metartt.pt' in report.error and not report.done
+    broken = replace(short['otb_Crossing'], boxes=short['otb_Crossing'].boxes[:4])
+    report = runner.run_job(replace(runner.plan([variant_spec('kcf')], short, tmp_path)[0], seq=broken))
+    assert 'ValueError' in report.error and 'groundtruth.txt: 4 ground-truth rows but 6 frames' in report.error
+
+
+def test_supervised_files_round_trip(tmp_path):
+    run = SupervisedRun('s', np.array([[np.nan] * 4, [1.5, 2, 3, 4], [np.nan] * 4, [np.nan] * 4]),
+                        np.array([1, -1, 2, 0]), np.array([0.5, 0.1, 0.1, 0.0]))
+    path = write_supervised(run, tmp_path, 'T', 2)
+    assert path.read_text().splitlines() == ['1', '1.5000,2.0000,3.0000,4.0000', '2', '0']
+    back = read_supervised(tmp_path, 'T', 's', 2)
+    assert back.codes.tolist() == [1, -1, 2, 0] and back.times.tolist() == [0.5, 0.1, 0.1, 0.0]
+
+
+def test_variant_table_is_data():
+    spec = VARIANTS['metartt']
+    assert (spec.checkpoint, spec.train) == ('metartt.pt', {'variant': 'metartt', 'ablation': 'metartt'})
+    quick = VARIANTS['rtmdnet-50-5'].with_overrides({'geometry.n_aug_crops': 8})
+    assert quick.key.startswith('rtmdnet-50-5@') and quick.overrides == {'adaptation.iters_update': 5,
+                                                                        'geometry.n_aug_crops': 8}
+    with pytest.raises(ValueError, match='unknown experiment variant'):
+        variant_spec('nope')
+    assert json.dumps({k: v.overrides for k, v in VARIANTS.items()})  # plain data
+
+
+def test_export_hands_every_run_to_the_integrations_writer(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from metartt_tracker.evaluation import export
+    from metartt_tracker.results import SequenceResult, write_got10k
+    for rep in (1, 2):
+        write_got10k(SequenceResult('s', np.ones((3, 4)) * rep, np.zeros(3), np.ones(3)), tmp_path, 'T', rep)
+    fake = types.ModuleType(export.WRITERS_MODULE)
+    seen = []
+    fake.WRITERS = {'pysot': lambda res, dest, tracker, rep, **kw: seen.append((res.boxes[0, 0], tracker, rep, kw)) or dest}
+    monkeypatch.setitem(sys.modules, export.WRITERS_MODULE, fake)
+    assert len(export.export(tmp_path, 'T', 'pysot', tmp_path / 'out', dataset='OTB100')) == 2
+    assert seen == [(1.0, 'T', 1, {'dataset': 'OTB100'}), (2.0, 'T', 2, {'dataset': 'OTB100'})]
+    with pytest.raises(ValueError, match="no writer for layout 'mmtrack'"):
+        export.export(tmp_path, 'T', 'mmtrack', tmp_path)
