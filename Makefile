@@ -13,6 +13,8 @@ $(STAMP): setup.py
 	# torch first and pinned: the CPU wheel on this machine's disk (an unpinned torch pulls CUDA).
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
+	# vot-toolkit pulls opencv-python, which shares cv2/ with the contrib build: put contrib (CSRT/KCF) back last
+	$(PY) -m pip install --quiet --force-reinstall --no-deps opencv-contrib-python-headless
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -37,7 +37,7 @@ setup(
         'plots': ['matplotlib>=3.5'],
         'baselines': ['opencv-contrib-python-headless'],  # CSRT / KCF comparison trackers
         'test': ['pytest>=7', 'got10k==0.1.3', 'vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax',
-                 'matplotlib>=3.5'],
+                 'matplotlib>=3.5', 'opencv-contrib-python-headless'],
     },
     entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main',
                                     'metartt-vot=metartt_tracker.integrations.vot_server:main']},
