@@ -88,7 +88,7 @@ class _MBConv(nn.Module):
 
 
 # (out channels, expand ratio, kernel, stride, dilation) of Lite0 blocks 0-10. Block 5 had
-# stride 2: it now has stride 1 and the blocks after it dilation 2 (as torchvision's
+# stride 2: it now has stride 1 and the blocks after it dilation 2 (as ResNet's
 # replace_stride_with_dilation does), keeping the map at stride 8.
 _LITE0_BLOCKS = [
     (16, 1, 3, 1, 1),

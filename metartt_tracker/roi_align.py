@@ -13,7 +13,7 @@ modules/roi_align/src/cuda/roi_align_kernel.cu) and the `RoIAlignAdaMax` wrapper
 
 One deliberate difference: the kernel reads whatever memory follows when the far tap
 (wstart + step_w) lies past the map edge; here such taps contribute 0.
-`torchvision.ops.roi_align` is not equivalent (bin centres, averaged samples) and is not used.
+The common RoIAlign op (bin centres, averaged samples) is not equivalent and is not used.
 """
 from __future__ import annotations
 
