@@ -83,6 +83,20 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return path
 
 
+def save_torch_atomic(obj: Any, path: str | os.PathLike) -> Path:
+    """torch.save through a temp file and a rename (resumable-run state files)."""
+    import io
+    import torch
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)
+    return path
+
+
 def format_rows(values: np.ndarray, fmt: str = '%.3f', sep: str = ',') -> str:
     """Rows of numbers as text, one line per row ('nan' kept)."""
     values = np.atleast_2d(values)

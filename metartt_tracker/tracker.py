@@ -29,7 +29,7 @@ from .pruning import (PruningNetwork, feature_index, kept, pooled_inputs, prune_
                       slice_like_heads)
 from .results import SequenceResult, track_sequence
 from .roi_align import POOLED, boxes_to_rois, roi_features
-from .sampling import candidates, draw, sample
+from .sampling import candidates, sample
 from .scene import Scene, crop, scene_for, to_tensor, union_box
 from .timing import StageTimer
 

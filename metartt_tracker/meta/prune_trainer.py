@@ -11,7 +11,6 @@ rate) instead of being hand-tuned; the paper only says lambda controls the spars
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -25,7 +24,7 @@ from tqdm import tqdm
 from ..backbones import build_backbone
 from ..checkpoint import code_version, load_checkpoint, save_checkpoint
 from ..pruning import PruningNetwork, lasso_loss, network_to_dict, pooled_inputs, prune_rate, widths_for
-from ..results import write_text_atomic
+from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
 from .features import FeatureCache
@@ -87,12 +86,8 @@ class PruneTrainer:
             self.lam, self.iteration, self.log = s['lam'], s['iteration'], s['log']
 
     def _save(self) -> None:
-        buf = io.BytesIO()
-        torch.save({'config': self.cfg.to_dict(), 'net': self.net.state_dict(), 'adam': self.opt.state_dict(),
-                    'lam': self.lam, 'iteration': self.iteration, 'log': self.log}, buf)
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / (STATE + '.tmp')).write_bytes(buf.getvalue())
-        (self.out / (STATE + '.tmp')).replace(self.out / STATE)
+        save_torch_atomic({'config': self.cfg.to_dict(), 'net': self.net.state_dict(), 'adam': self.opt.state_dict(),
+                           'lam': self.lam, 'iteration': self.iteration, 'log': self.log}, self.out / STATE)
         write_text_atomic(self.out / 'prune_log.json', json.dumps(self.log))
 
     def step(self) -> dict[str, Any]:

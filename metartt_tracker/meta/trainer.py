@@ -26,7 +26,7 @@ from ..backbones import build_backbone
 from ..checkpoint import Checkpoint, code_version, save_checkpoint
 from ..config import TrackerConfig, variant_config
 from ..model import init_head_params
-from ..results import write_text_atomic
+from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner
 from .features import FeatureCache, LiveFeatures
@@ -124,12 +124,7 @@ class MetaTrainer:
     def _save_state(self) -> None:
         if self.rank != 0:
             return
-        buf = io.BytesIO()
-        torch.save(self._state(), buf)
-        tmp = self.out / (STATE + '.tmp')
-        self.out.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(buf.getvalue())
-        tmp.replace(self.out / STATE)
+        save_torch_atomic(self._state(), self.out / STATE)
         self._write_logs()
 
     def _resume(self) -> None:
