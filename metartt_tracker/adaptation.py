@@ -9,6 +9,9 @@ binary loss. Only the step differs:
   the momentum buffers persist across calls, as RT-MDNet reuses one optimiser per stage.
 - `MetaStep`: theta_k = theta_{k-1} - alpha_k * grad (paper Eq. 2-3), one learned tensor alpha_k
   per parameter and per iteration, separately for the initial ('init') and online ('update') stage.
+  The gradient is clipped to the same global norm as RT-MDNet's SGD (the paper is silent): online
+  updates repeat hundreds of times per video, and without the clip a run of failed frames can grow
+  the weights geometrically until they overflow (seen on OTB Crossing: NaN from frame 56).
 
 `steps_for` picks the rule per stage: 'sgd' (RT-MDNet), 'meta' (MetaRTT) or 'meta-init'
 (Meta-Tracker: learned first-frame steps, SGD online).
@@ -56,6 +59,14 @@ class Step(Protocol):
     def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params: ...
 
 
+def clip_factor(grads: dict[str, Tensor], max_norm: float | None) -> Tensor | float:
+    """RT-MDNet's clip_grad_norm as a factor: min(1, max_norm / ||g||) over all gradients together."""
+    if max_norm is None:
+        return 1.0
+    norm = torch.sqrt(sum((g * g).sum() for g in grads.values()))
+    return torch.clamp(max_norm / (norm + 1e-6), max=1.0)
+
+
 class SGDStep:
     """torch.optim.SGD semantics (momentum, dampening 0, weight decay) with per-layer lr multipliers."""
 
@@ -71,8 +82,7 @@ class SGDStep:
         return lr
 
     def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
-        norm = torch.sqrt(sum((g * g).sum() for g in grads.values()))
-        clip = min(1.0, self.cfg.grad_clip / (float(norm) + 1e-6))
+        clip = float(clip_factor(grads, self.cfg.grad_clip))
         bufs = self.buffers[stage]
         with torch.no_grad():
             for name, g in grads.items():
@@ -87,11 +97,16 @@ class SGDStep:
 
 
 class MetaStep:
-    """theta <- theta - alpha[stage][it][name] * grad; differentiable when `create_graph`."""
+    """theta <- theta - alpha[stage][it][name] * clip * grad; differentiable when `create_graph`.
 
-    def __init__(self, alphas: dict[str, list[dict[str, Tensor]]], create_graph: bool = False) -> None:
+    `grad_clip` (None = off) bounds the global gradient norm like `SGDStep` does.
+    """
+
+    def __init__(self, alphas: dict[str, list[dict[str, Tensor]]], create_graph: bool = False,
+                 grad_clip: float | None = None) -> None:
         self.alphas = alphas
         self.create_graph = create_graph
+        self.grad_clip = grad_clip
 
     def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
         steps = self.alphas[stage]
@@ -99,9 +114,10 @@ class MetaStep:
             raise ValueError(f'{stage} adaptation asked for step {it + 1}, but only {len(steps)} '
                              f'learned step sizes exist (K_{stage} = {len(steps)})')
         alpha = steps[it]
+        clip = clip_factor(grads, self.grad_clip)
         new = dict(params)
         for name, g in grads.items():
-            new[name] = params[name] - alpha[name] * g
+            new[name] = params[name] - alpha[name] * (g * clip)
             if not self.create_graph:
                 new[name] = new[name].detach().requires_grad_(True)
         return new
@@ -145,7 +161,7 @@ def steps_for(cfg: AdaptationConfig, alphas: dict | None) -> dict[str, Step]:
         return {'init': sgd, 'update': sgd}
     if cfg.mode not in ('meta', 'meta-init'):
         raise ValueError(f'unknown adaptation mode {cfg.mode!r}')
-    meta = MetaStep(alphas or {})
+    meta = MetaStep(alphas or {}, grad_clip=cfg.grad_clip)
     return {'init': meta, 'update': meta if cfg.mode == 'meta' else sgd}
 
 

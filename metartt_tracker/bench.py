@@ -29,10 +29,24 @@ def _load_frames(source: str, size: str, frames: int) -> tuple[list[np.ndarray],
     return imgs, box, seq.name
 
 
-def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray, seed: int) -> dict[str, Any]:
-    """Track once and return the timing row of one (variant, backbone)."""
-    from .tracker import MetaRTTTracker
-    tracker = MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone)
+def checkpoint_for(variant: str, weights: str | None) -> str | None:
+    """`weights/<variant>.pt` for meta-learned variants when a folder is given (else shipped weights)."""
+    from .config import variant_config
+    if weights is None or not variant_config(variant).needs_meta_weights:
+        return None
+    path = os.path.join(weights, f'{variant}.pt')
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'{path}: no checkpoint for variant {variant!r} in --weights {weights}')
+    return path
+
+
+def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray, seed: int,
+            weights: str | None = None) -> dict[str, Any]:
+    """Track once and return the timing row of one (variant, backbone); meta-learned variants load
+    their checkpoint (from `weights` or the shipped ones) and run on its backbone."""
+    from .checkpoint import build_tracker
+    tracker = build_tracker(variant, backbone=backbone, checkpoint=checkpoint_for(variant, weights), seed=seed)
+    backbone = tracker.cfg.backbone
     t0 = time.perf_counter()
     tracker.init(imgs[0], box)
     first = time.perf_counter() - t0
@@ -45,18 +59,25 @@ def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray
     n = len(imgs) - 1
     stages = {s: 1000.0 * (total.get(s, 0.0) - after_init.get(s, 0.0)) / max(n, 1) for s in STAGES}
     return {'variant': variant, 'backbone': backbone, 'frames': len(imgs), 'first_frame_ms': 1000 * first,
+            'prune_rate': float(getattr(tracker, 'prune_rate', 0.0)),
             'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
             'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': stages}
 
 
 def bench(source: str, variants: list[str], backbones: list[str], frames: int, seed: int,
-          size: str = '640x360') -> list[dict[str, Any]]:
-    """One row per (variant, backbone), all measured in this process on the same frames."""
+          size: str = '640x360', weights: str | None = None) -> list[dict[str, Any]]:
+    """One row per (variant, backbone), all measured in this process on the same frames.
+
+    Meta-learned variants run once, on their checkpoint's backbone (`backbones` does not apply).
+    """
+    from .config import variant_config
     imgs, box, name = _load_frames(source, size, frames)
     rows = []
-    for backbone in backbones:
+    for i, backbone in enumerate(backbones):
         for variant in variants:
-            row = run_one(variant, backbone, imgs, box, seed)
+            if variant_config(variant).needs_meta_weights and i > 0:
+                continue  # its backbone is the checkpoint's
+            row = run_one(variant, backbone, imgs, box, seed, weights)
             row['sequence'], row['size'] = name, size
             rows.append(row)
     return rows
@@ -65,10 +86,10 @@ def bench(source: str, variants: list[str], backbones: list[str], frames: int, s
 def format_bench(rows: list[dict[str, Any]], threads: int = 0) -> str:
     """A plain-text table of `bench` rows plus the machine they were measured on."""
     import torch
-    head = f"{'variant':<14}{'backbone':<9}{'FPS':>7}{'FPS>1':>7}{'1st ms':>8}{'ms/frm':>8}" + ''.join(f'{s[:9]:>10}' for s in STAGES)
+    head = f"{'variant':<14}{'backbone':<9}{'pruned':>7}{'FPS':>7}{'FPS>1':>7}{'1st ms':>8}{'ms/frm':>8}" + ''.join(f'{s[:9]:>10}' for s in STAGES)
     lines = [head]
     for r in rows:
-        lines.append(f"{r['variant']:<14}{r['backbone']:<9}{r['fps']:>7.2f}{r['fps_without_first']:>7.2f}"
+        lines.append(f"{r['variant']:<14}{r['backbone']:<9}{100 * r['prune_rate']:>6.0f}%{r['fps']:>7.2f}{r['fps_without_first']:>7.2f}"
                      f"{r['first_frame_ms']:>8.0f}{r['ms_per_frame']:>8.1f}"
                      + ''.join(f"{r['stage_ms'][s]:>10.1f}" for s in STAGES))
     lines.append(f"(stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "

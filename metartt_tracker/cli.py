@@ -123,7 +123,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench, format_bench
     _set_threads(args.threads)
     rows = bench(args.sequence, args.variants.split(','), args.backbones.split(','), args.frames,
-                 args.seed, args.size)
+                 args.seed, args.size, args.weights)
     print(format_bench(rows, args.threads))
     if args.json:
         write_text_atomic(Path(args.json), json.dumps(rows, indent=2))
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--frames', type=int, default=0, help='frames to run (0 = all)')
     b.add_argument('--size', default='640x360', help='frame size WxH the sequence is resized to')
     b.add_argument('--json', help='also write the rows as JSON here')
+    b.add_argument('--weights', help='folder with <variant>.pt for metartt / metartt-prune (default: shipped weights)')
     common(b)
     b.set_defaults(func=cmd_bench)
 

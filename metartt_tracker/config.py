@@ -40,7 +40,8 @@ class SamplingConfig:
     scale_candidates: float = 1.05  # candidate scale spread
     min_box_size: float = 5.0  # generated boxes are clipped to [min, image - min] per side (RT-MDNet: 5)
     top_k: int = 5  # the target is the mean of the top-k scoring candidates
-    success_thr: float = 0.0  # a frame succeeds when the mean top-k target logit exceeds this
+    success_thr: float = 0.0  # a frame succeeds when the mean top-k target score exceeds this
+    score: str = 'logit'  # target score: 'logit' (RT-MDNet: positive-class logit) | 'margin' (positive minus negative logit, the quantity the softmax loss trains)
 
 
 @dataclass

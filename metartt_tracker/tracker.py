@@ -58,6 +58,8 @@ class MetaRTTTracker:
                  head_params: Params | None = None, alphas: dict | None = None, seed: int = 0,
                  pruner: PruningNetwork | None = None) -> None:
         self.cfg = config or variant_config('rtmdnet')
+        if self.cfg.sampling.score not in ('logit', 'margin'):
+            raise ValueError(f"sampling.score must be 'logit' or 'margin', got {self.cfg.sampling.score!r}")
         if self.cfg.adaptation.mode != 'sgd' and alphas is None:
             raise MissingWeightsError(
                 f"variant {self.cfg.variant!r} adapts with meta-learned step sizes, but no meta-parameters "
@@ -121,8 +123,10 @@ class MetaRTTTracker:
         return self._roi_feats(self._feature_maps(image, [scene]), [scene], boxes)
 
     def _scores(self, feats: Tensor) -> Tensor:
+        """Target score per candidate (`sampling.score`): the positive logit or the logit margin."""
         with self.timer('heads'):
-            return head_forward(feats, self.params)
+            out = head_forward(feats, self.params)
+        return out[:, 1] if self.cfg.sampling.score == 'logit' else out[:, 1] - out[:, 0]
 
     # -------------------------------------------------------------- first frame
     def _jitter_scenes(self, scene_box: np.ndarray, target: np.ndarray) -> list[Scene]:
@@ -232,6 +236,7 @@ class MetaRTTTracker:
         self.target = target
         self.trans = sp.trans_candidates
         self.frame = 0
+        self.rejected_updates = 0  # online updates undone because they produced non-finite weights
         self.score = float('nan')  # no score on the given frame
 
     def _prune(self, d_init: Tensor) -> Tensor:
@@ -286,7 +291,7 @@ class MetaRTTTracker:
                                sp.scale_candidates, sp.min_box_size)
             scene = scene_for(union_box(boxes), self.target[2:], g.patch_size, g.max_scene_size)
         feats = self._scene_feats(img, scene, boxes)
-        scores = self._scores(feats)[:, 1]
+        scores = self._scores(feats)
         top = scores.topk(min(sp.top_k, len(scores))).indices.numpy()
         self.score = float(scores[top].mean())
         self.target = boxes[top].mean(axis=0)
@@ -323,8 +328,14 @@ class MetaRTTTracker:
         del self.neg_memory[:-a.n_frames_short]
 
     def _adapt(self, pos: Tensor, neg: Tensor) -> None:
+        """One online update; a step that leaves any weight non-finite is undone (the model keeps
+        tracking with its last good weights instead of reporting NaN boxes for the rest of the video)."""
         with self.timer('update'):
-            self.params = self.adapter.adapt(self.params, pos, neg, 'update')
+            before = {k: v.detach().clone() for k, v in self.params.items()}
+            after = self.adapter.adapt(self.params, pos, neg, 'update')
+            finite = all(bool(torch.isfinite(v).all()) for v in after.values())
+            self.params = after if finite else before
+            self.rejected_updates += not finite
 
     # ------------------------------------------------------------ convenience
     def track(self, frames: Iterable[object], box: object) -> SequenceResult:

@@ -49,3 +49,23 @@ def test_bench_prints_every_stage(capsys):
 def test_console_script_is_installed():
     res = subprocess.run([sys.executable, '-m', 'metartt_tracker.cli', '--help'], capture_output=True, text=True)
     assert res.returncode == 0 and 'track' in res.stdout and 'bench' in res.stdout
+
+
+def test_bench_runs_a_meta_checkpoint_from_a_weights_folder_once(tmp_path, capsys):
+    """Meta-learned variants take `--weights DIR/<variant>.pt` and their checkpoint's backbone;
+    a folder without the file is a clear error."""
+    from metartt_tracker.adaptation import constant_alphas
+    from metartt_tracker.checkpoint import Checkpoint, save_checkpoint
+    from metartt_tracker.config import variant_config
+    from metartt_tracker.model import init_head_params
+    cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 4})
+    theta = init_head_params(112 * 9, 512)
+    save_checkpoint(Checkpoint(cfg, theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3)),
+                    tmp_path / 'metartt.pt')
+    argv = ['bench', str(SAMPLE), '--variants', 'metartt', '--backbones', 'lite0,vggm', '--frames', '3',
+            '--weights', str(tmp_path)]
+    assert main(argv) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith('metartt ')]
+    assert len(rows) == 1 and 'lite0' in rows[0]
+    assert main(argv[:-1] + [str(tmp_path / 'empty')]) == 2
+    assert "no checkpoint for variant 'metartt'" in capsys.readouterr().err

@@ -99,3 +99,19 @@ def test_first_frame_only_pruning_objective_ignores_the_rest_of_the_episode():
     first = episode_loss(tau, masks, 0.1, False, np.random.default_rng(0))
     whole = episode_loss(tau, masks, 0.1, True, np.random.default_rng(0))
     assert whole > first * 2
+
+
+def test_step_sizes_stay_non_negative_and_best_and_snapshots_are_kept(videos, tmp_path):
+    """alpha_min=0 projects every step size after each Adam step; the lowest-validation state and the
+    periodic snapshots are written as loadable tracker checkpoints."""
+    from metartt_tracker.checkpoint import load_checkpoint
+    from metartt_tracker.meta.trainer import BEST, MetaTrainer, alpha_leaves
+    cfg = recipe('compact', **{**TINY, 'alpha_init': 0.0, 'snapshot_every': 2})
+    trainer = MetaTrainer(cfg, videos, videos[:1], tmp_path)
+    trainer.run()
+    alphas = torch.cat([a.detach().flatten() for a in alpha_leaves(trainer.alphas)])
+    assert (alphas >= 0).all() and (alphas == 0).any() and (alphas > 0).any()  # Adam's first step is +-lr
+    assert sorted(p.name for p in (tmp_path / 'snapshots').iterdir()) == ['metartt_000004.pt', 'metartt_000008.pt']
+    best_row = min(trainer.val_log, key=lambda r: r['loss'])
+    best = load_checkpoint(tmp_path / BEST)
+    assert best.recipe['iterations'] == best_row['iteration']

@@ -122,3 +122,16 @@ def test_meta_steps_are_differentiable_wrt_the_step_sizes():
     loss = binary_loss(head_forward(pos, out), head_forward(neg, out))
     g = torch.autograd.grad(loss, [alphas['init'][0]['fc6.weight'], theta['fc4.weight']])
     assert all(torch.isfinite(x).all() and x.abs().sum() > 0 for x in g)
+
+
+def test_meta_step_clips_the_global_gradient_norm_like_sgd():
+    """||theta_1 - theta_0|| = alpha * max_norm when the gradient norm exceeds max_norm (constant alpha)."""
+    theta = init_head_params(18, 8, torch.Generator().manual_seed(4))
+    alphas = constant_alphas(theta, ('fc4', 'fc5', 'fc6'), 1, 1, 0.5)
+    grads = {k: torch.full_like(v, 3.0) for k, v in theta.items()}
+    norm = float(torch.sqrt(sum((g * g).sum() for g in grads.values())))
+    assert norm > 10
+    for clip, want in ((10.0, 0.5 * 10.0), (None, 0.5 * norm), (1e9, 0.5 * norm)):
+        out = MetaStep(alphas, grad_clip=clip)(dict(theta), grads, 'init', 0)
+        moved = float(torch.sqrt(sum(((out[k].detach() - theta[k]) ** 2).sum() for k in theta)))
+        assert moved == pytest.approx(want, rel=1e-4), clip

@@ -94,3 +94,30 @@ def test_meta_mode_tracks_with_given_step_sizes(fast_tracker, car_frames, car_sh
                        alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
     boxes = t.track(car_frames[:4], car_shadow.init_box).boxes
     assert boxes.shape == (4, 4) and np.isfinite(boxes).all()
+
+
+def test_target_score_is_the_positive_logit_or_the_margin(fast_tracker, car_frames, car_shadow):
+    import torch
+    from metartt_tracker.model import head_forward
+    feats = torch.randn(6, 112 * 9)
+    for kind in ('logit', 'margin'):
+        t = fast_tracker(**{'sampling.score': kind})
+        t.init(car_frames[0], car_shadow.init_box)
+        out = head_forward(feats, t.params)
+        want = out[:, 1] if kind == 'logit' else out[:, 1] - out[:, 0]
+        assert torch.allclose(t._scores(feats), want)
+    with pytest.raises(ValueError, match="sampling.score must be 'logit' or 'margin', got 'prob'"):
+        fast_tracker(**{'sampling.score': 'prob'})
+
+
+def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car_shadow):
+    """Non-finite weights after an update: keep the last good weights, count it, keep reporting boxes."""
+    import torch
+    t = fast_tracker()
+    t.init(car_frames[0], car_shadow.init_box)
+    good = {k: v.clone() for k, v in t.params.items()}
+    t.adapter.adapt = lambda params, pos, neg, stage: {k: torch.full_like(v, float('nan')) for k, v in params.items()}
+    t._adapt(torch.cat(t.pos_memory), torch.cat(t.neg_memory))
+    assert t.rejected_updates == 1
+    assert all(torch.equal(good[k], t.params[k]) for k in good)
+    assert np.isfinite(t.update(car_frames[1])).all()

@@ -25,6 +25,7 @@ class MetaConfig:
     lr: float = 1e-4  # Adam learning rate of the meta-parameters (paper)
     alpha_lr: float = 1e-4  # Adam learning rate of the step sizes (paper: one lr for all of M)
     alpha_init: float = 1e-3  # initial value of every step size (our choice)
+    alpha_min: float | None = 0.0  # step sizes are clipped to >= this after every Adam step (None = free, as in Meta-SGD; our choice: a negative step is gradient ascent, harmless in one 5-step episode but divergent when the tracker repeats online updates for hundreds of frames)
     k_init: int = 5  # initial-adaptation steps (paper: 5)
     k_on: int = 5  # online-adaptation steps (paper: 5)
     # --- episode contents (RT-MDNet sampling rules; counts are our choice for CPU)
@@ -50,6 +51,7 @@ class MetaConfig:
     ckpt_every: int = 25  # Adam steps between resumable checkpoints
     val_every: int = 100  # Adam steps between validation passes
     val_episodes: int = 32  # fixed episodes per validation pass
+    snapshot_every: int = 0  # Adam steps between kept tracker checkpoints snapshots/metartt_EEEEEE.pt (0 = none)
     threads: int = 0  # torch threads (0 = torch's default)
     # --- pruning (paper §4)
     prune_iters: int = 3000  # pruning-network Adam steps (paper: 30K)

@@ -100,7 +100,7 @@ class EpisodeRunner:
         c, sp = self.cfg, self.tcfg.sampling
         frames = self.source.episode_frames(vi, rng, 6, backbone_params)
         thetas_on: list[Params] = []
-        init_step = MetaStep(alphas, create_graph=create_graph)
+        init_step = MetaStep(alphas, create_graph=create_graph, grad_clip=self.adapt_cfg.grad_clip)
         on_step = _Recording(init_step, thetas_on)
         adapter = Adapter(self.adapt_cfg, {'init': init_step, 'update': on_step}, rng, generator, create_graph)
         f0 = frames[0]

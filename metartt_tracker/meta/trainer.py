@@ -33,7 +33,8 @@ from .features import FeatureCache, LiveFeatures
 from .videos import TrainingVideo
 
 STATE = 'state.pt'
-RUNTIME_ONLY = {'threads', 'ckpt_every'}  # settings a resumed run may change without changing its result
+BEST = 'metartt_best.pt'  # tracker checkpoint of the lowest validation meta-loss so far
+RUNTIME_ONLY = {'threads', 'ckpt_every', 'snapshot_every'}  # settings a resumed run may change without changing its result
 
 
 def init_alphas(theta: dict[str, Tensor], cfg: MetaConfig, adapted: tuple[str, ...]) -> dict[str, list[dict[str, Tensor]]]:
@@ -190,6 +191,10 @@ class MetaTrainer:
                 dist.all_reduce(p.grad)
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
+        if c.alpha_min is not None:
+            with torch.no_grad():
+                for a in alpha_leaves(self.alphas):
+                    a.clamp_(min=c.alpha_min)
         self.iteration += 1
         return _mean(self._gather(stats))
 
@@ -224,18 +229,31 @@ class MetaTrainer:
         self.log.append(row)
         last = self.iteration == self.total_iterations
         if self.val_runner and self.rank == 0 and (self.iteration % c.val_every == 0 or last):
-            self.val_log.append({'iteration': self.iteration, 'episodes': self.iteration * c.meta_batch,
-                                 **self.validate()})
+            self._validate_and_keep_best()
+        if c.snapshot_every and self.iteration % c.snapshot_every == 0:
+            self.export(self.out / 'snapshots' / f'metartt_{self.iteration * c.meta_batch:06d}.pt')
         if self.iteration % c.ckpt_every == 0 or last:
             self._save_state()
         return row
+
+    def _validate_and_keep_best(self) -> None:
+        """Log one validation pass; export `metartt_best.pt` when its meta-loss is the lowest so far.
+
+        Early stopping for small training sets: the compact recipe over-fits 37 videos long before
+        its last episode, and the best validation state is the checkpoint worth tracking with.
+        """
+        earlier = [r['loss'] for r in self.val_log if 'loss' in r]
+        row = {'iteration': self.iteration, 'episodes': self.iteration * self.cfg.meta_batch, **self.validate()}
+        self.val_log.append(row)
+        if 'loss' in row and (not earlier or row['loss'] < min(earlier)):
+            self.export(self.out / BEST)
 
     def run(self) -> Path:
         """Train to the configured number of episodes (continuing a saved state) and export."""
         bar = tqdm(total=self.total_iterations, initial=self.iteration, desc='meta-train', unit='step',
                    disable=self.rank != 0)
-        if self.iteration == 0 and self.val_runner and self.rank == 0:
-            self.val_log.append({'iteration': 0, 'episodes': 0, **self.validate()})
+        if self.iteration == 0 and self.val_runner and self.rank == 0 and not self.val_log:
+            self._validate_and_keep_best()
         while self.iteration < self.total_iterations:
             row = self.train_step()
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row.get('on_acc', row['init_acc']):.3f}")
