@@ -95,6 +95,16 @@ def _tables_out(args: argparse.Namespace, bench: Benchmark) -> Path:
     return Path(args.out) if args.out else Path(args.results) / 'tables' / bench.name.replace('/', '-')
 
 
+def _train_kwargs(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Data of `--train`: missing rows are trained on --train-data (required with --train)."""
+    if not args.train:
+        return None
+    if not args.train_data:
+        raise ValueError('--train RECIPE needs --train-data DIR (and usually --train-split / --train-val-split)')
+    return {'data': args.train_data, 'split': args.train_split, 'val_split': args.train_val_split,
+            'threads': args.threads}
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from . import reproduce as rp
     from .scoring import ResultSource
@@ -109,7 +119,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         extra_rows = tuple(r for r in (args.add_rows.split(',') if args.add_rows else []) if r not in spec.rows)
         spec = replace(spec, rows=tuple(r for r in spec.rows if wanted is None or r in wanted) + extra_rows)
         specs = specs_from(args, list(spec.rows))
-        reasons = rp.availability(specs, Path(args.weights), args.train)
+        reasons = rp.availability(specs, Path(args.weights), args.train, _train_kwargs(args))
         runnable = [s for s in specs if s.key.split('@')[0] not in reasons]
         benches = {p: ope if p == 'ope' else vot for p in spec.protocols}
         roots = {p: results_root(args, b, p) for p, b in benches.items()}
@@ -213,6 +223,9 @@ def register(sub: Any) -> None:
     rp.add_argument('--rows', help='only these rows (variant keys), e.g. rtmdnet,rtmdnet-5-5')
     rp.add_argument('--add-rows', help='extra rows run and shown without paper numbers, e.g. csrt,kcf')
     rp.add_argument('--train', metavar='RECIPE', help='train missing checkpoints with this meta-training recipe first')
+    rp.add_argument('--train-data', help='training sequences root for --train (packed / GOT-10k / OTB folders)')
+    rp.add_argument('--train-split', help='file listing the training sequences (e.g. train.txt)')
+    rp.add_argument('--train-val-split', help='held-out sequences: the checkpoint kept is the lowest-validation one')
     rp.add_argument('--no-run', action='store_true', help='only score results already on disk')
     rp.set_defaults(func=cmd_reproduce)
 

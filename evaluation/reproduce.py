@@ -23,8 +23,10 @@ from .scoring import ResultSource, Scores, score_ope, score_supervised
 from .variants import VariantSpec
 
 
-def train_missing(spec: VariantSpec, recipe: str, weights_dir: Path) -> str | None:
-    """Train a row's checkpoint with the named recipe; None on success, else why it stays missing."""
+def train_missing(spec: VariantSpec, recipe: str, weights_dir: Path, train_kwargs: dict[str, Any] | None = None) -> str | None:
+    """Train a row's checkpoint with the named recipe; None on success, else why it stays missing.
+
+    `train_kwargs` (training data, split, validation split, threads) go to `metartt_tracker.meta.train`."""
     if spec.train is None:
         return f'{spec.key} cannot be trained by the meta-training recipes'
     try:
@@ -38,13 +40,14 @@ def train_missing(spec: VariantSpec, recipe: str, weights_dir: Path) -> str | No
         return 'missing weights (metartt_tracker.meta has no train(recipe, out_path, ...))'
     out = spec.checkpoint_path(weights_dir)
     try:
-        train(recipe, out, **spec.train)
+        train(recipe, out, **spec.train, **(train_kwargs or {}))
     except Exception as e:  # noqa: BLE001 - report the row, keep the table
         return f'training failed: {type(e).__name__}: {e}'
     return None if out and out.is_file() else f'training wrote no checkpoint at {out}'
 
 
-def availability(specs: list[VariantSpec], weights_dir: Path, recipe: str | None) -> dict[str, str]:
+def availability(specs: list[VariantSpec], weights_dir: Path, recipe: str | None,
+                 train_kwargs: dict[str, Any] | None = None) -> dict[str, str]:
     """{row key: reason} for rows that cannot run (missing weights, failed training)."""
     from metartt_tracker import MissingWeightsError
     reasons = {}
@@ -54,7 +57,7 @@ def availability(specs: list[VariantSpec], weights_dir: Path, recipe: str | None
             continue
         except MissingWeightsError:
             pass
-        reason = train_missing(spec, recipe, weights_dir) if recipe else 'missing weights'
+        reason = train_missing(spec, recipe, weights_dir, train_kwargs) if recipe else 'missing weights'
         if reason:
             reasons[spec.key.split('@')[0]] = reason
     return reasons

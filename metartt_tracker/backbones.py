@@ -84,7 +84,10 @@ class _MBConv(nn.Module):
         y = self.project(F.relu6(self.depthwise(y), inplace=True))
         if not self.residual:
             return y
-        return (x if self.out_index is None else x[:, self.out_index]) + y
+        if self.out_index is None:
+            return x + y
+        # pruned: the residual is sliced like the conv rows; keep y's (channels_last) layout
+        return y.add_(x.index_select(1, self.out_index))
 
 
 # (out channels, expand ratio, kernel, stride, dilation) of Lite0 blocks 0-10. Block 5 had

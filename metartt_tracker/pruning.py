@@ -133,7 +133,10 @@ def prune_backbone(backbone: Backbone, conv_kept: Tensor) -> None:
         block.out_index = conv_kept  # the residual input is sliced the same way
     else:
         raise TypeError(f'no channel pruning for backbone {type(backbone).__name__}')
-    conv.weight = nn.Parameter(conv.weight.data[conv_kept].clone(), requires_grad=False)
+    fmt = torch.channels_last if conv.weight.data.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+    # row selection returns a plain contiguous tensor; keep the layout the backbone was tuned for
+    # (a channels_last map that turns NCHW after pruning costs a copy in RoIAlign every frame)
+    conv.weight = nn.Parameter(conv.weight.data[conv_kept].contiguous(memory_format=fmt), requires_grad=False)
     conv.bias = nn.Parameter(conv.bias.data[conv_kept].clone(), requires_grad=False)
     conv.out_channels = len(conv_kept)
     backbone.out_channels = len(conv_kept)

@@ -119,3 +119,10 @@ def test_citation_file_cites_the_paper():
     text = (Path(__file__).resolve().parents[1] / 'CITATION.cff').read_text()
     assert text.startswith('cff-version: 1.2.0') and 'preferred-citation:' in text
     assert 'Real-Time Object Tracking via Meta-Learning' in text and 'Real-Time Object Tracking via Meta-Learning' in SOURCE
+
+
+def test_train_flag_needs_training_data(tmp_path, capsys):
+    argv = ['reproduce', 'table2', '--dataset', str(SAMPLES), '--sequences', 'otb_Crossing', '--max-frames', '3',
+            '--results', str(tmp_path), '--weights', str(tmp_path / 'w'), '--train', 'compact', '--quiet']
+    assert main(argv) == 2
+    assert '--train RECIPE needs --train-data DIR' in capsys.readouterr().err

@@ -37,7 +37,7 @@ class TinySource:
 
 
 def _tiny(**kw):
-    cfg = recipe('compact', k_init=2, k_on=2, n_pos_init=16, n_neg_init=24, n_candidates=16, n_pos_test=8,
+    cfg = recipe('compact', alpha_init=1e-3, k_init=2, k_on=2, n_pos_init=16, n_neg_init=24, n_candidates=16, n_pos_test=8,
                  n_neg_test=8, n_hard=8, **kw)
     tcfg = variant_config('metartt').replace(**{'adaptation.dropout': 0.0, 'adaptation.batch_pos': 8,
                                                 'adaptation.batch_neg': 12, 'adaptation.batch_neg_cand': 12,

@@ -115,3 +115,24 @@ def test_step_sizes_stay_non_negative_and_best_and_snapshots_are_kept(videos, tm
     best_row = min(trainer.val_log, key=lambda r: r['loss'])
     best = load_checkpoint(tmp_path / BEST)
     assert best.recipe['iterations'] == best_row['iteration']
+
+
+def test_reproduce_training_hook_writes_loadable_meta_and_prune_rows(tmp_path):
+    """`metartt_tracker.meta.train` (called by `reproduce --train`): a pruning row first trains the
+    `metartt` checkpoint beside it, keeps the lowest-validation state, then trains psi."""
+    from metartt_tracker import meta
+    from metartt_tracker.checkpoint import load_checkpoint
+    split = tmp_path / 'split.txt'
+    split.write_text('davis_car-shadow\notb_Crossing\n')
+    val = tmp_path / 'val.txt'
+    val.write_text('otb_Crossing\n')
+    out = meta.train('compact', tmp_path / 'w' / 'metartt-prune.pt', 'metartt-prune', 'prune', data=SAMPLES,
+                     split=split, val_split=val, **{k: v for k, v in TINY.items() if k != 'threads'})
+    assert out.is_file() and (tmp_path / 'w' / 'metartt.pt').is_file()
+    pruned, base = load_checkpoint(out), load_checkpoint(tmp_path / 'w' / 'metartt.pt')
+    assert pruned.config.prune and pruned.pruning is not None and not base.config.prune
+    import json
+    val_log = json.loads((tmp_path / 'w' / 'metartt.run' / 'val_log.json').read_text())
+    assert base.recipe['iterations'] == min(val_log, key=lambda r: r['loss'])['iteration']
+    with pytest.raises(ValueError, match='unknown pruning ablation'):
+        meta.train('compact', tmp_path / 'x.pt', 'metartt-prune', 'nope', data=SAMPLES, split=split)

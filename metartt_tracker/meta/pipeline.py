@@ -1,0 +1,55 @@
+"""Train one table row's checkpoint end to end: `train(recipe, out_path, variant, ablation, data=...)`.
+
+This is the hook `metartt reproduce --train RECIPE` calls for rows whose weights are missing.
+Meta-learned rows run `MetaTrainer` (exporting the lowest-validation state when a validation split
+is given, else the last); pruning rows first need the `metartt` checkpoint beside `out_path`
+(trained here when absent) and then run `PruneTrainer`. Work folders sit next to `out_path`
+(`<stem>.run/`), so an interrupted call resumes when called again.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .config import recipe
+
+PRUNE_ABLATIONS: dict[str, dict[str, Any]] = {  # pruning rows of Table 3 -> MetaConfig fields
+    'prune': {},
+    'prune-no-meta': {'prune_meta': False},
+    'prune-static': {'prune_static': True},
+}
+
+
+def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', ablation: str = 'metartt', *,
+          data: str | Path, split: str | Path | None = None, val_split: str | Path | None = None,
+          dataset_type: str = 'sequences', threads: int = 1, **overrides: Any) -> Path:
+    """Write the checkpoint of one row to `out_path` and return it (see the module docstring)."""
+    from ..config import variant_config
+    from .commands import load_videos
+    out_path = Path(out_path)
+    work = out_path.with_name(out_path.stem + '.run')
+    train_videos = load_videos(dataset_type, str(data), str(split) if split else None)
+    if variant == 'metartt-prune':
+        if ablation not in PRUNE_ABLATIONS:
+            raise ValueError(f'unknown pruning ablation {ablation!r}; choose one of {sorted(PRUNE_ABLATIONS)}')
+        meta_ckpt = out_path.with_name('metartt.pt')
+        if not meta_ckpt.is_file():
+            train(recipe_name, meta_ckpt, 'metartt', 'metartt', data=data, split=split, val_split=val_split,
+                  dataset_type=dataset_type, threads=threads, **overrides)
+        from .prune_trainer import PruneTrainer
+        cfg = recipe(recipe_name, threads=threads, **{**PRUNE_ABLATIONS[ablation], **overrides})
+        made = PruneTrainer(cfg, train_videos, meta_ckpt, work).run()
+    else:
+        from .trainer import BEST, MetaTrainer
+        cfg = recipe(recipe_name, ablation, threads=threads, **overrides)
+        val = load_videos('sequences', str(data), str(val_split)) if val_split else []
+        kind = 'metartt' if cfg.online_stage else 'metatracker'
+        made = MetaTrainer(cfg, train_videos, val, work, variant_config(kind, backbone=cfg.backbone)).run()
+        if val and (work / BEST).is_file():
+            made = work / BEST
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + '.tmp')
+    shutil.copyfile(made, tmp)
+    tmp.replace(out_path)
+    return out_path
