@@ -20,7 +20,7 @@ $(STAMP): setup.py
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/metartt track $(SAMPLE) --variant rtmdnet --threads 2 \
+	$(VENV)/bin/metartt track $(SAMPLE) --variant metartt-prune --threads 2 \
 	    --output $(OUT)/car-shadow.txt --video $(OUT)/car-shadow.mp4 --plot $(OUT)/car-shadow
 	@echo "boxes: $(OUT)/car-shadow.txt  video: $(OUT)/car-shadow.mp4  plots: $(OUT)/car-shadow_success.png"
 

@@ -100,13 +100,22 @@ def _score(protocol: str, bench: Benchmark, src: ResultSource, reps: int | None,
     return score_supervised(bench, src, reps, eao_range)
 
 
+def measured_title(spec: tables.TableSpec, benches: dict[str, Benchmark]) -> str:
+    """The paper's caption, naming the data actually measured when it is not the paper's."""
+    ours = ', '.join(dict.fromkeys(b.name for b in benches.values()))
+    where = f'on {spec.paper_dataset}'
+    if not spec.paper_dataset or where not in spec.title or spec.paper_dataset.lower() in ours.lower():
+        return spec.title
+    return spec.title.replace(where, f'on {ours} (paper: {spec.paper_dataset})')
+
+
 def write_table(spec: tables.TableSpec, measured: Measured, labels: dict[str, str], reasons: dict[str, str],
                 out_dir: Path, benches: dict[str, Benchmark], note: str, extra: dict[str, Any]) -> tuple[str, list[Path]]:
     """Render one table (with compared trackers appended) to text, CSV, Markdown, LaTeX + sidecar."""
     compare_labels = sorted({k for v in measured.compare.values() for k in v})
     merged = {p: {**measured.rows.get(p, {}), **{f'cmp:{k}': s for k, s in measured.compare.get(p, {}).items()}}
               for p in measured.rows}
-    rows_spec = tables.TableSpec(spec.name, spec.title, spec.rows + tuple(f'cmp:{k}' for k in compare_labels),
+    rows_spec = tables.TableSpec(spec.name, measured_title(spec, benches), spec.rows + tuple(f'cmp:{k}' for k in compare_labels),
                                  spec.columns, spec.static, spec.paper_dataset)
     all_labels = {**labels, **{f'cmp:{k}': k for k in compare_labels}}
     rows = tables.build_rows(rows_spec, merged, all_labels, reasons, spec.name)

@@ -81,12 +81,23 @@ def tracker_entries(specs: Sequence[TrackerSpec], timeout: int = DEFAULT_TIMEOUT
     return '\n'.join(blocks)
 
 
+def _shipped(variant: str) -> bool:
+    """Whether the package ships (checksum-valid) weights for a variant."""
+    from metartt_tracker.checkpoint import pretrained_path
+    try:
+        pretrained_path(variant)
+    except Exception:  # noqa: BLE001 - missing, unlisted or corrupt: not usable
+        return False
+    return True
+
+
 def plan_specs(base: TrackerSpec, variants: Sequence[str],
                checkpoints: Sequence[str]) -> tuple[list[TrackerSpec], list[str]]:
-    """Specs for the requested variants (those that need weights only via checkpoints) -> (specs, skipped)."""
+    """Specs for the requested variants -> (specs, skipped). Meta-learned variants run on the shipped
+    weights when the package has them, else only through `checkpoints`."""
     specs, skipped = [], []
     for v in variants:
-        if variant_config(v).needs_meta_weights:
+        if variant_config(v).needs_meta_weights and not _shipped(v):
             skipped.append(v)
         else:
             specs.append(TrackerSpec(v, base.backbone, None, base.seed, dict(base.overrides), base.threads))

@@ -46,3 +46,10 @@ def fast_tracker():
         cfg = variant_config(variant).replace(**{**FAST, **kw})
         return MetaRTTTracker(cfg, backbone=backbone, seed=seed)
     return make
+
+
+@pytest.fixture
+def no_shipped_weights(tmp_path, monkeypatch):
+    """Hide the shipped weights/ so the paths taken without any trained weights can be tested."""
+    import metartt_tracker.checkpoint as checkpoint
+    monkeypatch.setattr(checkpoint, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')

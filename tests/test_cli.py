@@ -32,7 +32,7 @@ def test_track_writes_one_row_per_frame_starting_with_the_initial_box(tmp_path, 
     (['track', str(SAMPLE), '--box', '900,10,20,20'], 'outside'),
     (['track', str(SAMPLE), '--variant', 'metartt'], 'metartt train meta'),
 ])
-def test_track_errors_are_reported_without_output(tmp_path, capsys, argv, message):
+def test_track_errors_are_reported_without_output(tmp_path, capsys, argv, message, no_shipped_weights):
     out = tmp_path / 'boxes.txt'
     assert main(argv + ['--output', str(out), '--quiet']) == 2
     assert message in capsys.readouterr().err

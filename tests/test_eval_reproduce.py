@@ -20,12 +20,15 @@ CHEAP = ['geometry.n_aug_crops=4', 'geometry.init_jitter=false', 'sampling.neg_i
 @pytest.fixture(scope='module')
 def reproduced(tmp_path_factory):
     """`metartt reproduce all`: rows without weights, the cheapest RT-MDNet row (5/5) in every table, and KCF."""
+    import metartt_tracker.checkpoint as checkpoint
     out = tmp_path_factory.mktemp('reproduce')
     argv = ['reproduce', 'all', '--dataset', str(SAMPLES), '--sequences', 'otb_Crossing', '--max-frames', '6',
             '--rows', 'rtmdnet-5-5,metartt,metartt-prune', '--add-rows', 'rtmdnet-5-5,kcf', '--repetitions', '2',
             '--threads', '2', '--results', str(out / 'results'), '--weights', str(out / 'weights'), '--out', str(out / 'tables'),
             '--eao-range', '1,4', '--quiet'] + [x for o in CHEAP for x in ('--override', o)]
-    assert main(argv) == 0
+    with pytest.MonkeyPatch.context() as mp:  # rows without weights: hide the shipped ones
+        mp.setattr(checkpoint, 'weights_dir', lambda: out / 'no-shipped-weights')
+        assert main(argv) == 0
     return out
 
 
@@ -98,7 +101,7 @@ def test_rerun_skips_finished_runs_and_scores_compared_results(reproduced, capsy
     assert (reproduced / 'again' / 'cmp_success.png').is_file()
 
 
-def test_training_hook_fills_rows_or_says_why(tmp_path, monkeypatch):
+def test_training_hook_fills_rows_or_says_why(tmp_path, monkeypatch, no_shipped_weights):
     spec = VARIANTS['metartt']
     fake = types.ModuleType('metartt_tracker.meta')
     monkeypatch.setitem(sys.modules, 'metartt_tracker.meta', fake)
@@ -126,3 +129,11 @@ def test_train_flag_needs_training_data(tmp_path, capsys):
             '--results', str(tmp_path), '--weights', str(tmp_path / 'w'), '--train', 'compact', '--quiet']
     assert main(argv) == 2
     assert '--train RECIPE needs --train-data DIR' in capsys.readouterr().err
+
+
+def test_table_title_names_the_measured_data_when_it_is_not_the_papers():
+    from types import SimpleNamespace
+    from metartt_tracker.evaluation.tables import TABLES
+    spec = TABLES['table2']
+    assert rp.measured_title(spec, {'ope': SimpleNamespace(name='sot/val')}).endswith('on sot/val (paper: OTB2015)')
+    assert rp.measured_title(spec, {'ope': SimpleNamespace(name='OTB2015')}) == spec.title

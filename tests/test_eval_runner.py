@@ -61,7 +61,7 @@ def test_parallel_workers_and_supervised_protocol(short, tmp_path):
     assert runner.read_info(tmp_path, 'supervised', 'csrt', 'otb_Crossing', 1)['protocol'] == 'supervised'
 
 
-def test_missing_weights_and_broken_sequences_are_reported_not_raised(short, tmp_path):
+def test_missing_weights_and_broken_sequences_are_reported_not_raised(short, tmp_path, no_shipped_weights):
     job = runner.plan([variant_spec('metartt')], short, tmp_path, repetitions=1, weights_dir=tmp_path)[0]
     report = runner.run_job(job)
     assert report.error.startswith('missing weights:') and 'metartt.pt' in report.error and not report.done
@@ -106,3 +106,11 @@ def test_export_hands_every_run_to_the_integrations_writer(tmp_path, monkeypatch
     assert seen == [(1.0, 'T', 1, {'dataset': 'OTB100'}), (2.0, 'T', 2, {'dataset': 'OTB100'})]
     with pytest.raises(ValueError, match="no writer for layout 'mmtrack'"):
         export.export(tmp_path, 'T', 'mmtrack', tmp_path)
+
+
+def test_backbone_override_selects_the_backbone(tmp_path):
+    """`--override backbone=vggm` used to collide with build_tracker's own backbone argument."""
+    from metartt_tracker.integrations.options import TrackerSpec
+    spec = VARIANTS['rtmdnet-5-5'].with_overrides({'backbone': 'vggm'})
+    assert runner.make_tracker(spec, 0, tmp_path).cfg.backbone == 'vggm'
+    assert TrackerSpec('rtmdnet-5-5', overrides={'backbone': 'vggm'}).build().cfg.backbone == 'vggm'

@@ -64,7 +64,7 @@ def test_trax_server_is_one_process_across_reinitialisations_and_survives_bad_in
     assert 'missing.jpg' in (tmp_path / 'server.err').read_text()
 
 
-def test_vot_workspace_from_local_sequences_evaluates_to_an_eao(tmp_path, capsys, car):
+def test_vot_workspace_from_local_sequences_evaluates_to_an_eao(tmp_path, capsys, car, no_shipped_weights):
     teleport = car.regions.copy()
     teleport[8:] = [20, 280, 60, 60]  # the ground truth jumps away: a failure, then a re-initialisation
     export_dataset([car], tmp_path / 'src', 'got10k')  # GOT-10k and OTB layouts in, VOT layout out
@@ -110,3 +110,13 @@ def test_vot_init_checks_inputs_before_writing(tmp_path, capsys, car):
     (tmp_path / 'ws/config.yaml').write_text('stack: x\n')
     assert main(['vot', 'init', str(tmp_path / 'ws'), '--sequences', str(SAMPLES)]) == 2
     assert 'already a workspace' in capsys.readouterr().err
+
+
+def test_meta_variants_use_the_shipped_weights_when_the_package_has_them(tmp_path, monkeypatch):
+    """With shipped weights `vot init --variants metartt` adds the entry; without, it is a commented hint."""
+    import metartt_tracker.checkpoint as checkpoint
+    from metartt_tracker.integrations.vot_workspace import plan_specs
+    specs, skipped = plan_specs(TrackerSpec(), ['metartt', 'metartt-prune'], [])
+    assert [s.label for s in specs] == ['metartt', 'metartt-prune'] and skipped == []
+    monkeypatch.setattr(checkpoint, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')
+    assert plan_specs(TrackerSpec(), ['rtmdnet-5-5', 'metartt'], []) == ([TrackerSpec('rtmdnet-5-5')], ['metartt'])

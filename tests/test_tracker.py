@@ -121,3 +121,21 @@ def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car
     assert t.rejected_updates == 1
     assert all(torch.equal(good[k], t.params[k]) for k in good)
     assert np.isfinite(t.update(car_frames[1])).all()
+
+
+def test_shipped_weights_load_by_name_verified_and_track(car_frames, car_shadow):
+    """weights/ ships `metartt` and `metartt-prune` (sha256 checked on load); the pruned one removes
+    fc channels at frame 1 and both follow the car over the first frames."""
+    from metartt_tracker.checkpoint import pretrained_path, sha256_file
+    import json
+    manifest = json.loads((pretrained_path('metartt').parent / 'MANIFEST.json').read_text())
+    gt = np.asarray(car_shadow.boxes)[:6]
+    for name in ('metartt', 'metartt-prune'):
+        assert sha256_file(pretrained_path(name)) == manifest[name]['sha256']
+        t = MetaRTTTracker.from_pretrained(name, seed=0, **{'geometry.n_aug_crops': 8})
+        boxes = t.track(car_frames[:6], car_shadow.init_box).boxes
+        centre_error = np.linalg.norm((boxes[:, :2] + boxes[:, 2:] / 2) - (gt[:, :2] + gt[:, 2:] / 2), axis=1)
+        assert np.isfinite(boxes).all() and centre_error.max() < 40, (name, centre_error)
+        if name == 'metartt-prune':
+            widths = t.params['fc4.weight'].shape[0] + t.params['fc5.weight'].shape[0]
+            assert 0.2 < t.prune_rate < 0.8 and widths < 1024  # (these weights keep all 112 conv channels)

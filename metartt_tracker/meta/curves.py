@@ -31,9 +31,10 @@ def plot_curves(out_dir: Path) -> Path | None:
             if key in log[0]:
                 y = _smooth(np.array([r[key] for r in log]), k)
                 ax[0].plot(ep[len(ep) - len(y):], y, label=f'train {key}')
-    for key in ('loss',):
-        if val and key in val[0]:
-            ax[0].plot([r['episodes'] for r in val], [r[key] for r in val], 'o-', label=f'val {key}')
+    if val and 'loss' in val[0]:
+        ax[0].plot([r['episodes'] for r in val], [r['loss'] for r in val], 'o-', label='val loss')
+        best = min(val, key=lambda r: r['loss'])  # the state metartt_best.pt holds
+        ax[0].axvline(best['episodes'], color='gray', ls=':', lw=1, label=f"best val: {best['episodes']} episodes")
     ax[0].set_xlabel('episodes')
     ax[0].set_title('meta-loss')
     ax[0].legend(fontsize=7)
