@@ -117,7 +117,10 @@ def speed_plot(entries: list[Entry], stem: Path, title: str = 'Accuracy vs speed
     for i, e in enumerate(pts):
         ax.plot(e.fps, e.auc, 'o', color=f'C{i % 10}', label=f'{e.label} [{e.fps:.1f} FPS]')
     if pts:
+        from matplotlib.ticker import NullFormatter, ScalarFormatter
         ax.set_xscale('log')
+        ax.xaxis.set_major_formatter(ScalarFormatter())  # plain 1, 10, 100: minor 2x10^1-style labels overlap
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set(xlabel='Frames per second (log)', ylabel=ylabel, title=title)
     ax.legend(loc='best')
     return _save(fig, stem)
