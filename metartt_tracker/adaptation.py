@@ -70,6 +70,8 @@ def clip_factor(grads: dict[str, Tensor], max_norm: float | None) -> Tensor | fl
 class SGDStep:
     """torch.optim.SGD semantics (momentum, dampening 0, weight decay) with per-layer lr multipliers."""
 
+    in_place = True  # updates the given parameter tensors (callers wanting the old values must copy)
+
     def __init__(self, cfg: AdaptationConfig) -> None:
         self.cfg = cfg
         self.buffers: dict[str, dict[str, Tensor]] = {s: {} for s in STAGES}
@@ -101,6 +103,8 @@ class MetaStep:
 
     `grad_clip` (None = off) bounds the global gradient norm like `SGDStep` does.
     """
+
+    in_place = False  # returns new tensors; the given ones stay valid
 
     def __init__(self, alphas: dict[str, list[dict[str, Tensor]]], create_graph: bool = False,
                  grad_clip: float | None = None) -> None:

@@ -331,7 +331,8 @@ class MetaRTTTracker:
         """One online update; a step that leaves any weight non-finite is undone (the model keeps
         tracking with its last good weights instead of reporting NaN boxes for the rest of the video)."""
         with self.timer('update'):
-            before = {k: v.detach().clone() for k, v in self.params.items()}
+            in_place = getattr(self.adapter.steps['update'], 'in_place', True)
+            before = {k: v.detach().clone() for k, v in self.params.items()} if in_place else dict(self.params)
             after = self.adapter.adapt(self.params, pos, neg, 'update')
             finite = all(bool(torch.isfinite(v).all()) for v in after.values())
             self.params = after if finite else before

@@ -110,10 +110,19 @@ def test_target_score_is_the_positive_logit_or_the_margin(fast_tracker, car_fram
         fast_tracker(**{'sampling.score': 'prob'})
 
 
-def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car_shadow):
-    """Non-finite weights after an update: keep the last good weights, count it, keep reporting boxes."""
+@pytest.mark.parametrize('mode', ['sgd', 'meta'])
+def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car_shadow, mode):
+    """Non-finite weights after an update: keep the last good weights, count it, keep reporting boxes
+    (SGD updates in place, so its old weights are copied; learned steps return new tensors)."""
     import torch
-    t = fast_tracker()
+    from metartt_tracker.adaptation import constant_alphas
+    from metartt_tracker.model import init_head_params
+    if mode == 'sgd':
+        t = fast_tracker()
+    else:
+        cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 8})
+        theta = init_head_params(112 * 9, 512)
+        t = MetaRTTTracker(cfg, head_params=theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
     t.init(car_frames[0], car_shadow.init_box)
     good = {k: v.clone() for k, v in t.params.items()}
     t.adapter.adapt = lambda params, pos, neg, stage: {k: torch.full_like(v, float('nan')) for k, v in params.items()}
