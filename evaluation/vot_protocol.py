@@ -1,7 +1,7 @@
 """VOT's reset-based ("supervised") protocol on one sequence, and the files its runs are stored in.
 
-It goes through `metartt_tracker.results.track_sequence`, the single tracking loop, once per
-segment, stopping a segment at the first frame whose rasterised overlap with the ground truth is
+It runs `metartt_tracker.results.track_with_resets` (the reset loop the pysot adapter shares),
+stopping a segment at the first frame whose rasterised overlap with the ground truth is
 <= `failure_overlap` and re-initialising `skip` frames later (vot-toolkit 0.7.4
 `SupervisedExperiment`). Frames without valid ground truth never fail, and a
 re-initialisation moves on to the next frame that has one.
@@ -15,13 +15,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-from metartt_tracker.results import format_rows, track_sequence, write_text_atomic
+from metartt_tracker.results import FrameState, format_rows, track_with_resets, write_text_atomic
 
-from .metrics import FAILURE, INIT, SKIPPED, TRACKED, VotRun, raster_overlaps, valid_gt
+from .metrics import SKIPPED, TRACKED, VotRun, raster_overlaps, valid_gt
 
 
 @dataclass
@@ -42,41 +42,17 @@ def run_supervised(tracker: Any, frames: Any, init_boxes: np.ndarray, regions: n
                    name: str = '', skip: int = 5, failure_overlap: float = 0.0,
                    on_frame: Callable[[], None] | None = None) -> SupervisedRun:
     """VOT's reset-based protocol; `frames` must support indexing (a FrameSource); `on_frame()` per tracked frame."""
-    n = len(init_boxes)
     valid = valid_gt(init_boxes)
-    boxes, codes, times = np.full((n, 4), np.nan), np.full(n, SKIPPED), np.zeros(n)
-    start = _next_valid(valid, 0)
-    while start < n:
-        failed: list[int] = []
 
-        def segment(first: int = start) -> Iterator[Any]:
-            for i in range(first, n):
-                if failed:
-                    return
-                yield frames[i]
+    def failed(i: int, frame: Any, box: np.ndarray) -> bool:
+        return bool(valid[i]) and raster_overlaps(box[None], regions[i:i + 1], size)[0] <= failure_overlap
 
-        def check(k: int, frame: Any, box: np.ndarray, score: float, seconds: float, first: int = start) -> None:
-            i = first + k
-            if on_frame is not None:
-                on_frame()
-            if k > 0 and valid[i] and raster_overlaps(box[None], regions[i:i + 1], size)[0] <= failure_overlap:
-                failed.append(i)
-
-        result = track_sequence(tracker, segment(), init_boxes[start], name, check)
-        span = slice(start, start + len(result.boxes))
-        boxes[span], times[span], codes[span] = result.boxes, result.times, TRACKED
-        codes[start] = INIT
-        boxes[start] = np.nan
-        if not failed:
-            break
-        codes[failed[0]], boxes[failed[0]] = FAILURE, np.nan
-        start = _next_valid(valid, failed[0] + skip)
-    return SupervisedRun(name, boxes, codes, times)
-
-
-def _next_valid(valid: np.ndarray, i: int) -> int:
-    ahead = np.flatnonzero(valid[i:])
-    return i + int(ahead[0]) if len(ahead) else len(valid)
+    tick = None if on_frame is None else (lambda *_: on_frame())
+    result, states = track_with_resets(tracker, frames, lambda i: init_boxes[i] if valid[i] else None, failed,
+                                       name, skip, tick, length=len(valid))
+    codes = np.where(states == FrameState.TRACKED, TRACKED, states)
+    boxes = np.where((codes == TRACKED)[:, None], result.boxes, np.nan)  # specials carry no box in VOT files
+    return SupervisedRun(name, boxes, codes, np.nan_to_num(result.times))
 
 
 # --------------------------------------------------------------------------- files

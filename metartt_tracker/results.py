@@ -14,8 +14,9 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -63,6 +64,61 @@ def track_sequence(tracker: Any, frames: Iterable[Any], init_box: Any, name: str
         if on_frame is not None:
             on_frame(i, frame, box, scores[-1], times[-1])
     return SequenceResult(name, np.array(boxes).reshape(-1, 4), np.array(scores), np.array(times))
+
+
+class FrameState(IntEnum):
+    """Per-frame state of a reset-based run; SKIPPED, INIT and FAILURE are VOT's / pysot's file codes."""
+
+    SKIPPED = 0
+    INIT = 1
+    FAILURE = 2
+    TRACKED = 3  # written as the box itself
+
+
+def track_with_resets(tracker: Any, frames: Sequence[Any], init_box_at: Callable[[int], np.ndarray | None],
+                      failed: Callable[[int, Any, np.ndarray], bool], name: str = '', skip: int = 5,
+                      on_frame: Callable[[int, Any, np.ndarray, float, float], None] | None = None,
+                      length: int | None = None) -> tuple[SequenceResult, np.ndarray]:
+    """VOT's reset-based (supervised) protocol on `track_sequence`, the single tracking loop.
+
+    Each stretch starts at a frame where `init_box_at(i)` gives a box (None: not annotated, try the
+    next frame) and runs until `failed(i, frame, box)` first holds; tracking resumes `skip` frames
+    later (5 in VOT and pysot). Returns the result (NaN on skipped frames, the given box on INIT
+    frames) and the `FrameState` of every frame. `on_frame` gets the frame's index in the sequence;
+    `length` runs only the first frames (the annotated ones of a longer video).
+    """
+    n = len(frames) if length is None else length
+    boxes, scores, times = np.full((n, 4), np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    states = np.full(n, FrameState.SKIPPED, dtype=np.int64)
+    start = 0
+    while start < n:
+        box = init_box_at(start)
+        if box is None:
+            start += 1
+            continue
+        failures: list[int] = []
+
+        def stretch(first: int = start) -> Iterator[Any]:
+            for i in range(first, n):
+                if failures:
+                    return
+                yield frames[i]
+
+        def check(k: int, frame: Any, predicted: np.ndarray, score: float, seconds: float, first: int = start) -> None:
+            if on_frame is not None:
+                on_frame(first + k, frame, predicted, score, seconds)
+            if k > 0 and failed(first + k, frame, predicted):
+                failures.append(first + k)
+
+        seg = track_sequence(tracker, stretch(), box, name, check)
+        span = slice(start, start + len(seg.boxes))
+        boxes[span], scores[span], times[span] = seg.boxes, seg.scores, seg.times
+        states[span], states[start] = FrameState.TRACKED, FrameState.INIT
+        if not failures:
+            break
+        states[failures[0]] = FrameState.FAILURE
+        start = failures[0] + skip
+    return SequenceResult(name, boxes, scores, times), states
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

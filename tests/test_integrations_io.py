@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import FAST, SAMPLES
+from metartt_tracker.evaluation.metrics import TRACKED
+from metartt_tracker.evaluation.vot_protocol import run_supervised
 from metartt_tracker.integrations.layouts import (HarnessSequence, export_dataset, load_sequences,
                                                   open_harness_sequence)
 from metartt_tracker.integrations.options import TrackerSpec, parse_spec
@@ -87,6 +89,20 @@ def test_reset_protocol_waits_for_an_annotated_frame_to_reinitialise():
     regions[7:9] = np.nan  # frames 7 and 8 not annotated
     run = run_reset_protocol(Drifter(), [np.zeros((100, 200, 3), np.uint8)] * 12, regions)
     assert run.states[7:10].tolist() == [FrameState.SKIPPED, FrameState.SKIPPED, FrameState.INIT]
+
+
+def test_both_reset_protocols_run_the_same_loop_and_agree_on_rectangles():
+    """pysot's (geometric overlap) and vot-toolkit's (rasterised overlap) protocols share one loop."""
+    frames = [np.zeros((100, 200, 3), np.uint8)] * 20
+    regions = np.tile([50.0, 40, 20, 20], (20, 1))
+    regions[7] = np.nan  # the re-initialisation waits for frame 8
+    pysot_like = run_reset_protocol(Drifter(), frames, regions, 'drift')
+    vot = run_supervised(Drifter(), frames, regions, regions, (200, 100), 'drift')
+    assert pysot_like.states.tolist() == [1, 3, 2, 0, 0, 0, 0, 0, 1, 3, 2, 0, 0, 0, 0, 1, 3, 2, 0, 0]
+    assert np.where(vot.codes == TRACKED, FrameState.TRACKED, vot.codes).tolist() == pysot_like.states.tolist()
+    tracked = pysot_like.states == FrameState.TRACKED
+    assert np.array_equal(vot.boxes[tracked], pysot_like.result.boxes[tracked])
+    assert np.isnan(vot.boxes[~tracked]).all() and vot.times[3] == 0 and vot.times[8] > 0
 
 
 def _result(name='vid', n=5):
