@@ -109,6 +109,7 @@ class TrackerConfig:
     needs_meta_weights: bool = False  # the variant is meaningless without meta-learned weights
     prune: bool = False  # one-shot channel pruning at frame 1 (needs a trained pruning network)
     prune_threshold: float = 0.1  # channels whose predicted mask is <= this are removed
+    prune_scale: bool = True  # kept channels are scaled by their mask value (paper Eq. 10); False: selection only
     threads: int = 0  # torch intra-op threads (0 = leave torch's default)
 
     def to_dict(self) -> dict[str, Any]:

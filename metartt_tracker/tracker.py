@@ -246,6 +246,8 @@ class MetaRTTTracker:
             masks = self.pruner(pooled_inputs(d_init, params))
         keep = kept(masks, self.cfg.prune_threshold)
         self.prune_rate = prune_rate(masks, self.cfg.prune_threshold)
+        if not self.cfg.prune_scale:  # selection only: kept channels keep their unpruned weights
+            masks = {k: torch.ones_like(m) for k, m in masks.items()}
         self.backbone = copy.deepcopy(self._full_backbone)
         prune_backbone(self.backbone, keep['conv'])
         self.feat_dim = self.backbone.out_channels * POOLED * POOLED

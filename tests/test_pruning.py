@@ -105,3 +105,28 @@ def test_pruned_tracker_runs_and_reports_its_prune_rate(car_frames, car_shadow):
     assert t.params['fc4.weight'].shape == (256, 56 * 9)
     t.init(car_frames[0], car_shadow.init_box)  # a second sequence starts from the full network again
     assert t.params['fc4.weight'].shape == (256, 56 * 9) and t._full_backbone.out_channels == 112
+
+
+def test_prune_scale_false_selects_channels_without_scaling_them(car_frames, car_shadow):
+    from metartt_tracker import MetaRTTTracker
+    from metartt_tracker.adaptation import constant_alphas
+    from metartt_tracker.backbones import build_backbone
+    from metartt_tracker.config import variant_config
+    backbone = build_backbone('lite0')
+    theta = init_head_params(112 * 9, 512, torch.Generator().manual_seed(0))
+    net = PruningNetwork({'conv': 112, 'fc4': 512, 'fc5': 512}, hidden=16).eval()
+    with torch.no_grad():
+        for mlp in net.mlps.values():  # every other channel kept with mask 0.5, the rest removed
+            mlp[-1].bias.copy_(torch.tensor([-0.5, -5.0]).repeat(mlp[-1].bias.numel() // 2))
+    trackers = {}
+    for scale in (True, False):
+        cfg = variant_config('metartt-prune').replace(**{'geometry.n_aug_crops': 8, 'prune_scale': scale})
+        trackers[scale] = MetaRTTTracker(cfg, backbone=backbone, head_params=theta, seed=0, pruner=net,
+                                         alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
+        trackers[scale].init(car_frames[0], car_shadow.init_box)
+    scaled, selected = trackers[True].params, trackers[False].params
+    assert selected['fc4.weight'].shape == scaled['fc4.weight'].shape == (256, 56 * 9)
+    assert torch.allclose(scaled['fc4.weight'], 0.25 * selected['fc4.weight'])  # conv mask x fc4 mask
+    assert torch.allclose(scaled['fc5.weight'], 0.5 * selected['fc5.weight'])
+    assert torch.equal(scaled['fc6.weight'], selected['fc6.weight'])
+    assert trackers[True].prune_rate == trackers[False].prune_rate == pytest.approx(0.5)
