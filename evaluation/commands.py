@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from metartt_tracker.config import parse_override
 from metartt_tracker.data.benchmarks import KINDS, Benchmark, detect_kind, open_benchmark
 
 from . import runner
@@ -15,17 +16,6 @@ from .variants import VARIANTS, VariantSpec, variant_spec
 
 
 SPLIT_OPTION = {'packed': 'split', 'lasot': 'split', 'got10k': 'subset'}  # what --split means per benchmark
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """'a.b=value' with the value read as JSON when it parses (numbers, lists, dicts), else a string."""
-    key, sep, value = text.partition('=')
-    if not sep or not key:
-        raise ValueError(f'--override takes key=value (e.g. geometry.n_aug_crops=8), got {text!r}')
-    try:
-        return key.strip(), json.loads(value)
-    except json.JSONDecodeError:
-        return key.strip(), value
 
 
 def load_benchmark(args: argparse.Namespace, dataset: str | None = None) -> Benchmark:

@@ -8,13 +8,11 @@ are one parser and its inverse.
 from __future__ import annotations
 
 import argparse
-import ast
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from metartt_tracker.config import VARIANTS, variant_config
+from metartt_tracker.config import VARIANTS, parse_override, variant_config
 
 BACKBONES = ('lite0', 'vggm')
 
@@ -68,22 +66,6 @@ class TrackerSpec:
         for key, value in self.overrides.items():
             out += ['--override', f'{key}={value!r}']  # a Python literal: tuples stay tuples
         return out
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """`key=value`, the value read as JSON, else as a Python literal, else kept as a string
-    (same reading as `metartt run --override`): 'geometry.n_aug_crops=8'."""
-    key, sep, raw = text.partition('=')
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f'expected KEY=VALUE, got {text!r}')
-    try:
-        return key.strip(), json.loads(raw)
-    except json.JSONDecodeError:
-        pass
-    try:
-        return key.strip(), ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return key.strip(), raw
 
 
 def add_tracker_args(parser: argparse.ArgumentParser, variant: bool = True) -> None:

@@ -6,7 +6,10 @@ Defaults are RT-MDNet's (`options.py` and `tracker.py` of the official code; see
 """
 from __future__ import annotations
 
+import argparse
+import ast
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -206,3 +209,25 @@ def variant_config(name: str, **kw: Any) -> TrackerConfig:
     if name not in VARIANTS:
         raise ValueError(f'unknown variant {name!r}; choose one of {sorted(VARIANTS)}')
     return VARIANTS[name](**kw)
+
+
+class OverrideError(ValueError, argparse.ArgumentTypeError):
+    """A malformed KEY=VALUE override (argparse prints its message as is)."""
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'key=value' for `--override` / `--set`: the value read as JSON, else as a Python literal, else a string.
+
+    'geometry.n_aug_crops=8' -> ('geometry.n_aug_crops', 8); 'prune_scale=false' -> ('prune_scale', False).
+    """
+    key, sep, raw = text.partition('=')
+    if not sep or not key.strip():
+        raise OverrideError(f'an override is KEY=VALUE (e.g. geometry.n_aug_crops=8), got {text!r}')
+    try:
+        return key.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return key.strip(), ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return key.strip(), raw

@@ -41,13 +41,17 @@ def masked_activations(feats: Tensor, params: Params, masks: dict[str, Tensor]) 
     return {'conv': conv, 'fc4': a4, 'fc5': a5, 'fc6': F.linear(a5, params['fc6.weight'], params['fc6.bias'])}
 
 
-def lasso_loss(feats: Tensor, params: Params, masks: dict[str, Tensor], lam: float) -> Tensor:
-    """Eq. 9: lambda * sum_l |beta_l|_1 + mean over samples of sum_{l in S} |F^l - F_B^l|_2."""
+def lasso_loss(feats: Tensor, params: Params, masks: dict[str, Tensor], lam: float | dict[str, float]) -> Tensor:
+    """Eq. 9: lambda * sum_l |beta_l|_1 + mean over samples of sum_{l in S} |F^l - F_B^l|_2.
+
+    `lam` is the paper's one weight, or one weight per masked layer (lambda_l |beta_l|_1).
+    """
     with torch.no_grad():
         full = activations(feats, params)
     pruned = masked_activations(feats, params, masks)
     recon = sum((full[k] - pruned[k]).norm(dim=1) for k in full).mean()
-    return lam * sum(m.abs().sum() for m in masks.values()) + recon
+    lams = lam if isinstance(lam, dict) else dict.fromkeys(masks, lam)
+    return sum(lams[k] * m.abs().sum() for k, m in masks.items()) + recon
 
 
 def pooled_inputs(feats: Tensor, params: Params) -> dict[str, Tensor]:
@@ -91,6 +95,11 @@ def prune_rate(masks: dict[str, Tensor], threshold: float) -> float:
     """Fraction of masked channels removed."""
     total = sum(m.numel() for m in masks.values())
     return 1.0 - sum(len(v) for v in kept(masks, threshold).values()) / total
+
+
+def layer_prune_rates(masks: dict[str, Tensor], threshold: float) -> dict[str, float]:
+    """Fraction of channels removed in each masked layer."""
+    return {k: 1.0 - len(v) / masks[k].numel() for k, v in kept(masks, threshold).items()}
 
 
 def feature_index(conv_kept: Tensor, bins: int = 9) -> Tensor:

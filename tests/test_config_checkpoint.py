@@ -7,7 +7,7 @@ import torch
 from metartt_tracker.adaptation import constant_alphas
 from metartt_tracker.checkpoint import (Checkpoint, import_official, load_checkpoint, save_checkpoint,
                                         tracker_from_checkpoint)
-from metartt_tracker.config import TrackerConfig, variant_config
+from metartt_tracker.config import OverrideError, TrackerConfig, parse_override, variant_config
 from metartt_tracker.importers import WeightsError
 from metartt_tracker.model import init_head_params
 
@@ -20,6 +20,19 @@ def test_config_round_trip_and_overrides():
         cfg.replace(**{'sampling.nope': 1})
     with pytest.raises(ValueError, match='unknown variant'):
         variant_config('mdnet')
+
+
+def test_one_override_parser_for_every_command():
+    """--override (run, reproduce, harnesses) and --set (train) read values alike."""
+    assert parse_override('geometry.n_aug_crops=8') == ('geometry.n_aug_crops', 8)
+    assert parse_override('prune_scale=false') == parse_override('prune_scale=False') == ('prune_scale', False)
+    assert parse_override(' alpha_init =3e-2') == ('alpha_init', 0.03)
+    assert parse_override('lr_mult={"fc6": 10}') == ('lr_mult', {'fc6': 10})
+    assert parse_override('backbone=vggm') == ('backbone', 'vggm')
+    for bad in ('n_aug_crops', '=3'):
+        with pytest.raises(OverrideError, match='KEY=VALUE'):
+            parse_override(bad)
+    assert issubclass(OverrideError, ValueError)
 
 
 def _meta_checkpoint():

@@ -87,6 +87,28 @@ def test_prune_training_writes_a_working_prune_checkpoint(videos, tmp_path, car_
     assert np.isfinite(tracker.track(car_frames[:3], car_shadow.init_box).boxes).all()
 
 
+def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
+    """prune_per_layer: one lambda per masked layer, each moved by its own layer's prune rate."""
+    import math
+    from metartt_tracker.meta.prune_trainer import LAMBDA_GAIN, PruneTrainer
+    from metartt_tracker.meta.trainer import MetaTrainer
+    cfg = recipe('compact', **{**TINY, 'prune_per_layer': True, 'prune_iters': 1})
+    meta = MetaTrainer(cfg.replace(episodes=2), videos, [], tmp_path / 'meta').run()
+    trainer = PruneTrainer(cfg, videos, meta, tmp_path / 'prune')
+    before = dict(trainer.lam)
+    row = trainer.step()
+    assert set(row['lambda']) == {'conv', 'fc4', 'fc5'}
+    for k, rate in row['layer_rates'].items():  # masks start at "keep all": rate 0, every lambda grows alike
+        assert row['lambda'][k] == pytest.approx(before[k] * math.exp(LAMBDA_GAIN * (cfg.prune_target - rate)))
+    trainer.lam = {'conv': 1.0, 'fc4': 1.0, 'fc5': 1.0}
+    masks = {'conv': torch.zeros(112), 'fc4': torch.ones(512), 'fc5': torch.ones(512)}
+    steered = trainer._steer(trainer.lam, masks)
+    assert steered['conv'] < 1.0 < steered['fc4'] == steered['fc5']  # conv over-pruned, fc4/fc5 under-pruned
+    path = trainer.run()
+    from metartt_tracker.checkpoint import load_checkpoint
+    assert isinstance(load_checkpoint(path).recipe['pruning']['final_lambda'], dict)
+
+
 def test_first_frame_only_pruning_objective_ignores_the_rest_of_the_episode():
     from metartt_tracker.meta.episodes import TestSet, Trajectory
     from metartt_tracker.meta.prune_trainer import episode_loss

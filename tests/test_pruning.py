@@ -7,7 +7,7 @@ import torch
 
 from metartt_tracker.backbones import Lite0, VGGM
 from metartt_tracker.model import head_forward, init_head_params
-from metartt_tracker.pruning import (PruningNetwork, feature_index, kept, lasso_loss, masked_activations,
+from metartt_tracker.pruning import (PruningNetwork, feature_index, kept, lasso_loss, layer_prune_rates, masked_activations,
                                      pooled_inputs, prune_backbone, prune_heads, prune_rate, slice_like_heads)
 from metartt_tracker.roi_align import roi_features
 
@@ -23,6 +23,14 @@ def test_lasso_loss_hand_case():
     # F_B: conv 1 (vs 2) -> |diff| 1; fc4 1 (vs 2) -> 1; fc5 1 (vs 2) -> 1; fc6 (1, 2) vs (2, 4) -> sqrt(5)
     expected = 0.1 * (0.5 + 1 + 1) + (1 + 1 + 1 + 5 ** 0.5)
     assert abs(lasso_loss(feats, params, masks, 0.1).item() - expected) < 1e-6
+    per_layer = {'conv': 1.0, 'fc4': 0.1, 'fc5': 0.0}  # lambda_l |beta_l|_1 with one weight per layer
+    assert abs(lasso_loss(feats, params, masks, per_layer).item() - (expected - 0.25 + 1.0 * 0.5 + 0.1 * 1)) < 1e-6
+
+
+def test_layer_prune_rates():
+    masks = {'conv': torch.tensor([0.0, 0.05, 0.5, 1.0]), 'fc4': torch.ones(4), 'fc5': torch.tensor([0.0, 0.0, 0.0, 0.0])}
+    assert layer_prune_rates(masks, 0.1) == {'conv': 0.5, 'fc4': 0.0, 'fc5': 0.75}  # one channel always survives
+    assert prune_rate(masks, 0.1) == pytest.approx(5 / 12)
 
 
 def _masks(widths, seed=0):

@@ -2,26 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 from pathlib import Path
 from typing import Any
 
+from ..config import parse_override
 from .config import ABLATIONS, RECIPES, MetaConfig, recipe
-
-
-def _overrides(pairs: list[str]) -> dict[str, Any]:
-    """`key=value` strings (values parsed as Python literals when possible)."""
-    out: dict[str, Any] = {}
-    for p in pairs:
-        key, sep, value = p.partition('=')
-        if not sep:
-            raise ValueError(f'--set expects key=value, got {p!r}')
-        try:
-            out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[key] = value
-    return out
 
 
 def load_videos(kind: str, root: str, split: str | None, coco_images: str | None = None) -> list:
@@ -44,7 +30,7 @@ def load_videos(kind: str, root: str, split: str | None, coco_images: str | None
 
 
 def _config(args: argparse.Namespace) -> MetaConfig:
-    kw = _overrides(args.set or [])
+    kw = dict(parse_override(p) for p in args.set or [])
     for name in ('episodes', 'seed', 'threads'):
         if getattr(args, name, None) is not None:
             kw[name] = getattr(args, name)

@@ -61,6 +61,7 @@ class MetaConfig:
     prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
     prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)
     prune_target: float = 0.5  # lambda is steered towards this prune rate (paper reports 50 +- 5 %)
+    prune_per_layer: bool = False  # experimental: one lambda per masked layer, each steered to prune_target (with one lambda the conv masks stay ~1); on the compact schedule the conv rate flipped between 0 and ~95 % instead of settling (reports/2026-11-24-weights/prune_ablation.md)
     prune_meta: bool = True  # whole-episode objective Eq. 11 (False: first frame only, Table 3 ablation)
     prune_static: bool = False  # one video-independent mask (Table 3 "no adaptive pruning")
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the checkpoint

@@ -7,7 +7,8 @@ Ablations: `prune_meta=False` keeps only the first-frame term (Table 3 "no meta-
 `prune_static=True` learns one video-independent mask (Table 3 "no adaptive pruning").
 
 Our addition: lambda is steered multiplicatively towards `prune_target` (the paper's 50 % prune
-rate) instead of being hand-tuned; the paper only says lambda controls the sparsity.
+rate) instead of being hand-tuned; the paper only says lambda controls the sparsity. With
+`prune_per_layer`, each masked layer has its own lambda steered to that rate.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from tqdm import tqdm
 
 from ..backbones import build_backbone
 from ..checkpoint import code_version, load_checkpoint, save_checkpoint
-from ..pruning import PruningNetwork, lasso_loss, network_to_dict, pooled_inputs, prune_rate, widths_for
+from ..pruning import (PruningNetwork, lasso_loss, layer_prune_rates, network_to_dict, pooled_inputs, prune_rate,
+                       widths_for)
 from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
@@ -39,7 +41,7 @@ def _subsample(x: Tensor, rng: np.random.Generator) -> Tensor:
     return x if len(x) <= SUBSAMPLE else x[torch.from_numpy(rng.choice(len(x), SUBSAMPLE, replace=False))]
 
 
-def episode_loss(tau: Trajectory, masks: dict[str, Tensor], lam: float, whole_episode: bool,
+def episode_loss(tau: Trajectory, masks: dict[str, Tensor], lam: float | dict[str, float], whole_episode: bool,
                  rng: np.random.Generator) -> Tensor:
     """Eq. 11 (or only its first-frame term)."""
     d_init = _subsample(torch.cat(tau.d_init), rng)
@@ -72,7 +74,9 @@ class PruneTrainer:
         self.widths = widths_for(backbone.out_channels, self.tcfg.fc_width)
         self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr)
-        self.lam, self.iteration, self.log = cfg.prune_lambda, 0, []
+        self.lam: float | dict[str, float] = (dict.fromkeys(self.widths, cfg.prune_lambda) if cfg.prune_per_layer
+                                              else cfg.prune_lambda)
+        self.iteration, self.log = 0, []
         self._resume()
 
     def _resume(self) -> None:
@@ -105,11 +109,20 @@ class PruneTrainer:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        rate = prune_rate({k: m.detach() for k, m in masks.items()}, c.prune_threshold)
+        detached = {k: m.detach() for k, m in masks.items()}
+        rate = prune_rate(detached, c.prune_threshold)
         if self.target is not None:
-            self.lam *= math.exp(LAMBDA_GAIN * (self.target - rate))
+            self.lam = self._steer(self.lam, detached)
         self.iteration += 1
-        return {'iteration': self.iteration, 'loss': loss.item(), 'prune_rate': rate, 'lambda': self.lam}
+        return {'iteration': self.iteration, 'loss': loss.item(), 'prune_rate': rate, 'lambda': self.lam,
+                'layer_rates': layer_prune_rates(detached, c.prune_threshold)}
+
+    def _steer(self, lam: float | dict[str, float], masks: dict[str, Tensor]) -> float | dict[str, float]:
+        """Multiplicative step of lambda (or of each layer's lambda) towards the target prune rate."""
+        if isinstance(lam, dict):
+            rates = layer_prune_rates(masks, self.cfg.prune_threshold)
+            return {k: v * math.exp(LAMBDA_GAIN * (self.target - rates[k])) for k, v in lam.items()}
+        return lam * math.exp(LAMBDA_GAIN * (self.target - prune_rate(masks, self.cfg.prune_threshold)))
 
     def run(self) -> Path:
         """Train to `prune_iters` steps (continuing a saved state) and write the checkpoint."""
@@ -118,7 +131,9 @@ class PruneTrainer:
         while self.iteration < c.prune_iters:
             row = self.step()
             self.log.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}", rate=f"{row['prune_rate']:.2f}", lam=f"{row['lambda']:.3g}")
+            lam = row['lambda']
+            bar.set_postfix(loss=f"{row['loss']:.3f}", rate=f"{row['prune_rate']:.2f}",
+                            lam='/'.join(f'{v:.3g}' for v in lam.values()) if isinstance(lam, dict) else f'{lam:.3g}')
             bar.update(1)
             if self.iteration % c.ckpt_every == 0 or self.iteration == c.prune_iters:
                 self._save()
