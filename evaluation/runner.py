@@ -127,9 +127,7 @@ def make_tracker(spec: VariantSpec, seed: int, weights_dir: str | Path, threads:
         from .baselines import OpenCVTracker
         return OpenCVTracker(spec.variant.split('-', 1)[1], threads)
     from metartt_tracker.checkpoint import build_tracker
-    overrides = dict(spec.overrides)
-    backbone = overrides.pop('backbone', spec.backbone)  # `--override backbone=vggm` picks the backbone
-    return build_tracker(spec.variant, backbone, spec.resolve_checkpoint(weights_dir), seed, **overrides)
+    return build_tracker(spec.variant, spec.backbone, spec.resolve_checkpoint(weights_dir), seed, **spec.overrides)
 
 
 def _machine(threads: int) -> dict[str, Any]:

@@ -52,9 +52,7 @@ class TrackerSpec:
         from metartt_tracker.checkpoint import build_tracker
         if self.threads > 0:
             torch.set_num_threads(self.threads)
-        overrides = dict(self.overrides)
-        backbone = overrides.pop('backbone', self.backbone)  # `--override backbone=vggm` picks the backbone
-        return build_tracker(self.variant, backbone, self.checkpoint, self.seed, **overrides)
+        return build_tracker(self.variant, self.backbone, self.checkpoint, self.seed, **self.overrides)
 
     def argv(self) -> list[str]:
         """Command-line flags that `spec_from_args` parses back into this spec."""

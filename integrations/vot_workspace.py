@@ -84,9 +84,11 @@ def tracker_entries(specs: Sequence[TrackerSpec], timeout: int = DEFAULT_TIMEOUT
 def _shipped(variant: str) -> bool:
     """Whether the package ships (checksum-valid) weights for a variant."""
     from metartt_tracker.checkpoint import pretrained_path
+    from metartt_tracker.errors import MissingWeightsError
+    from metartt_tracker.importers import WeightsError
     try:
         pretrained_path(variant)
-    except Exception:  # noqa: BLE001 - missing, unlisted or corrupt: not usable
+    except (MissingWeightsError, FileNotFoundError, WeightsError):  # unlisted, missing or corrupt: not usable
         return False
     return True
 

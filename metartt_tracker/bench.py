@@ -45,7 +45,7 @@ def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray
     """Track once and return the timing row of one (variant, backbone); meta-learned variants load
     their checkpoint (from `weights` or the shipped ones) and run on its backbone."""
     from .checkpoint import build_tracker
-    tracker = build_tracker(variant, backbone=backbone, checkpoint=checkpoint_for(variant, weights), seed=seed)
+    tracker = build_tracker(variant, backbone, checkpoint_for(variant, weights), seed)
     backbone = tracker.cfg.backbone
     t0 = time.perf_counter()
     tracker.init(imgs[0], box)

@@ -246,13 +246,16 @@ def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike 
 
 
 def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
-                  seed: int = 0, **overrides: Any) -> Any:
+                  seed: int = 0, /, **overrides: Any) -> Any:
     """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant
     (meta-learned variants load their shipped, checksum-verified weights).
 
-    `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}.
+    `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}; a 'backbone' override
+    (`--override backbone=vggm`) stands for the `backbone` argument (hence positional-only arguments).
     """
     from .tracker import MetaRTTTracker
+    overrides = dict(overrides)
+    backbone = overrides.pop('backbone', backbone)
     if checkpoint:
         return tracker_from_checkpoint(checkpoint, seed=seed, **overrides)
     if variant_config(variant).needs_meta_weights:

@@ -101,8 +101,7 @@ def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
     for k, rate in row['layer_rates'].items():  # masks start at "keep all": rate 0, every lambda grows alike
         assert row['lambda'][k] == pytest.approx(before[k] * math.exp(LAMBDA_GAIN * (cfg.prune_target - rate)))
     trainer.lam = {'conv': 1.0, 'fc4': 1.0, 'fc5': 1.0}
-    masks = {'conv': torch.zeros(112), 'fc4': torch.ones(512), 'fc5': torch.ones(512)}
-    steered = trainer._steer(trainer.lam, masks)
+    steered = trainer._steer(trainer.lam, 0.1, {'conv': 1.0, 'fc4': 0.0, 'fc5': 0.0})
     assert steered['conv'] < 1.0 < steered['fc4'] == steered['fc5']  # conv over-pruned, fc4/fc5 under-pruned
     path = trainer.run()
     from metartt_tracker.checkpoint import load_checkpoint

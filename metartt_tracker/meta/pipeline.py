@@ -43,7 +43,7 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
     else:
         from .trainer import BEST, MetaTrainer
         cfg = recipe(recipe_name, ablation, threads=threads, **overrides)
-        val = load_videos('sequences', str(data), str(val_split)) if val_split else []
+        val = load_videos('sequences', str(data), str(val_split)) if val_split else []  # as `train meta --val-split`
         kind = 'metartt' if cfg.online_stage else 'metatracker'
         made = MetaTrainer(cfg, train_videos, val, work, variant_config(kind, backbone=cfg.backbone)).run()
         if val and (work / BEST).is_file():

@@ -110,19 +110,19 @@ class PruneTrainer:
         loss.backward()
         self.opt.step()
         detached = {k: m.detach() for k, m in masks.items()}
-        rate = prune_rate(detached, c.prune_threshold)
+        rate, layer_rates = prune_rate(detached, c.prune_threshold), layer_prune_rates(detached, c.prune_threshold)
         if self.target is not None:
-            self.lam = self._steer(self.lam, detached)
+            self.lam = self._steer(self.lam, rate, layer_rates)
         self.iteration += 1
         return {'iteration': self.iteration, 'loss': loss.item(), 'prune_rate': rate, 'lambda': self.lam,
-                'layer_rates': layer_prune_rates(detached, c.prune_threshold)}
+                'layer_rates': layer_rates}
 
-    def _steer(self, lam: float | dict[str, float], masks: dict[str, Tensor]) -> float | dict[str, float]:
+    def _steer(self, lam: float | dict[str, float], rate: float,
+               layer_rates: dict[str, float]) -> float | dict[str, float]:
         """Multiplicative step of lambda (or of each layer's lambda) towards the target prune rate."""
         if isinstance(lam, dict):
-            rates = layer_prune_rates(masks, self.cfg.prune_threshold)
-            return {k: v * math.exp(LAMBDA_GAIN * (self.target - rates[k])) for k, v in lam.items()}
-        return lam * math.exp(LAMBDA_GAIN * (self.target - prune_rate(masks, self.cfg.prune_threshold)))
+            return {k: v * math.exp(LAMBDA_GAIN * (self.target - layer_rates[k])) for k, v in lam.items()}
+        return lam * math.exp(LAMBDA_GAIN * (self.target - rate))
 
     def run(self) -> Path:
         """Train to `prune_iters` steps (continuing a saved state) and write the checkpoint."""
