@@ -6,7 +6,8 @@ fc6 (paper: "the final shared convolutional layer and all the fully connected la
 Eq. 10: F_B^{l+1} = beta_{l+1} * sigma(W_l F_B^l). The pruning network predicts
 beta_l = mean_i MLP_l(AvgPool(F^l(x_i; theta))) over D_init (2-layer MLP, LeakyReLU, dropout);
 our MLP outputs relu(1 + mlp(.)) with a zero-initialised last layer, so training starts from
-"keep everything" and the L1 term can reach exact zeros (the paper does not specify the output).
+"keep everything" and the L1 term can reach exact zeros (the paper does not specify the output);
+optionally the clamp is straight-through in the backward pass, so a zeroed mask can come back.
 
 At tracking time the masks are predicted once at frame 1, folded into the weights (beta >= 0, so
 beta * relu(z) = relu(beta * z)) and channels with beta <= threshold are removed physically:
@@ -41,17 +42,65 @@ def masked_activations(feats: Tensor, params: Params, masks: dict[str, Tensor]) 
     return {'conv': conv, 'fc4': a4, 'fc5': a5, 'fc6': F.linear(a5, params['fc6.weight'], params['fc6.bias'])}
 
 
-def lasso_loss(feats: Tensor, params: Params, masks: dict[str, Tensor], lam: float | dict[str, float]) -> Tensor:
+RECONSTRUCTIONS = ('norm', 'squared', 'relative')  # per-sample error of a layer: |d|_2, |d|_2^2, |d|_2^2 / mean |F|_2^2
+
+
+def _layer_error(full: Tensor, pruned: Tensor, recon: str) -> Tensor:
+    diff = full - pruned
+    if recon == 'norm':
+        return diff.norm(dim=1)
+    if recon == 'squared':
+        return diff.pow(2).sum(1)
+    if recon == 'relative':
+        return diff.pow(2).sum(1) / full.pow(2).sum(1).mean().clamp_min(1e-12)
+    raise ValueError(f'unknown reconstruction {recon!r}; choose one of {RECONSTRUCTIONS}')
+
+
+def lasso_loss(feats: Tensor, params: Params, masks: dict[str, Tensor], lam: float | dict[str, float],
+               recon: str = 'norm') -> Tensor:
     """Eq. 9: lambda * sum_l |beta_l|_1 + mean over samples of sum_{l in S} |F^l - F_B^l|_2.
 
     `lam` is the paper's one weight, or one weight per masked layer (lambda_l |beta_l|_1).
+    `recon='squared'` uses |F^l - F_B^l|_2^2, the LASSO regression of He et al. 2017 that the paper
+    builds on; 'relative' divides that by the layer's mean |F^l|_2^2 over the samples, so a video
+    with strong activations is not pruned less than one with weak activations.
     """
     with torch.no_grad():
         full = activations(feats, params)
     pruned = masked_activations(feats, params, masks)
-    recon = sum((full[k] - pruned[k]).norm(dim=1) for k in full).mean()
+    errors = sum(_layer_error(full[k], pruned[k], recon) for k in full).mean()
     lams = lam if isinstance(lam, dict) else dict.fromkeys(masks, lam)
-    return sum(lams[k] * m.abs().sum() for k, m in masks.items()) + recon
+    return sum(lams[k] * m.abs().sum() for k, m in masks.items()) + errors
+
+
+def channel_costs(feats: Tensor, params: Params, recon: str = 'norm') -> dict[str, Tensor]:
+    """Reconstruction term of Eq. 9 when one channel alone is removed (mask 0, all others 1), per layer."""
+    widths = {'conv': params['fc4.weight'].shape[1] // 9, 'fc4': params['fc4.weight'].shape[0],
+              'fc5': params['fc5.weight'].shape[0]}
+    ones = {k: torch.ones(w) for k, w in widths.items()}
+    out = {}
+    with torch.no_grad():
+        full = activations(feats, params)
+        for k, w in widths.items():
+            costs = torch.empty(w)
+            for j in range(w):
+                masks = dict(ones, **{k: ones[k].clone()})
+                masks[k][j] = 0.0
+                pruned = masked_activations(feats, params, masks)
+                costs[j] = sum(_layer_error(full[n], pruned[n], recon) for n in full).mean()
+            out[k] = costs
+    return out
+
+
+def calibrated_lambdas(costs: dict[str, Tensor], rate: float, threshold: float, recon: str) -> dict[str, float]:
+    """Per-layer lambda at which channels pruned one at a time would remove `rate` of each layer.
+
+    One channel with removal cost I: the norm loss (1 - m) I + lambda m drops it (m = 0) once
+    lambda > I; a squared loss (1 - m)^2 I + lambda m has its minimum at m = 1 - lambda / 2I,
+    below `threshold` once lambda > 2 (1 - threshold) I.
+    """
+    scale = 1.0 if recon == 'norm' else 2.0 * (1.0 - threshold)
+    return {k: scale * float(torch.quantile(c, rate)) for k, c in costs.items()}
 
 
 def pooled_inputs(feats: Tensor, params: Params) -> dict[str, Tensor]:
@@ -62,11 +111,16 @@ def pooled_inputs(feats: Tensor, params: Params) -> dict[str, Tensor]:
 
 
 class PruningNetwork(nn.Module):
-    """psi: one 2-layer MLP per masked layer; masks are the mean of its outputs over D_init."""
+    """psi: one 2-layer MLP per masked layer; masks are the mean of its outputs over D_init.
 
-    def __init__(self, widths: dict[str, int], hidden: int = 128, dropout: float = 0.2, static: bool = False) -> None:
+    `straight_through`: the clamp at zero passes gradients as if it were the identity, so a mask
+    that reached zero can come back when the reconstruction needs it (with a plain ReLU it is dead).
+    """
+
+    def __init__(self, widths: dict[str, int], hidden: int = 128, dropout: float = 0.2, static: bool = False,
+                 straight_through: bool = False) -> None:
         super().__init__()
-        self.static = static
+        self.static, self.straight_through = static, straight_through
         if static:  # Table 3 "no adaptive pruning": one learned mask for every video
             self.logits = nn.ParameterDict({k: nn.Parameter(torch.zeros(w)) for k, w in widths.items()})
         else:
@@ -76,10 +130,15 @@ class PruningNetwork(nn.Module):
                 nn.init.zeros_(mlp[-1].weight)
                 nn.init.zeros_(mlp[-1].bias)
 
+    def _clamp(self, z: Tensor) -> Tensor:
+        if self.straight_through:
+            return z + (F.relu(z) - z).detach()
+        return F.relu(z)
+
     def forward(self, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
         if self.static:
-            return {k: F.relu(1.0 + v) for k, v in self.logits.items()}
-        return {k: F.relu(1.0 + mlp(inputs[k])).mean(0) for k, mlp in self.mlps.items()}
+            return {k: self._clamp(1.0 + v) for k, v in self.logits.items()}
+        return {k: self._clamp(1.0 + mlp(inputs[k])).mean(0) for k, mlp in self.mlps.items()}
 
 
 def kept(masks: dict[str, Tensor], threshold: float) -> dict[str, Tensor]:
@@ -159,11 +218,12 @@ def widths_for(channels: int, fc_width: int) -> dict[str, int]:
 def network_to_dict(net: PruningNetwork, widths: dict[str, int], hidden: int, dropout: float) -> dict:
     """Checkpoint payload of a pruning network (rebuilt by `network_from_dict`)."""
     return {'widths': dict(widths), 'hidden': hidden, 'dropout': dropout, 'static': net.static,
+            'straight_through': net.straight_through,
             'state': {k: v.detach().clone() for k, v in net.state_dict().items()}}
 
 
 def network_from_dict(d: dict) -> PruningNetwork:
     """Rebuild a pruning network from its checkpoint payload."""
-    net = PruningNetwork(d['widths'], d['hidden'], d['dropout'], d['static'])
+    net = PruningNetwork(d['widths'], d['hidden'], d['dropout'], d['static'], d.get('straight_through', False))
     net.load_state_dict(d['state'])
     return net.eval()

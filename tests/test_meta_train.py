@@ -95,11 +95,15 @@ def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
     cfg = recipe('compact', **{**TINY, 'prune_per_layer': True, 'prune_iters': 1})
     meta = MetaTrainer(cfg.replace(episodes=2), videos, [], tmp_path / 'meta').run()
     trainer = PruneTrainer(cfg, videos, meta, tmp_path / 'prune')
-    before = dict(trainer.lam)
+    calibrated = {}
+    real = trainer._steer
+    trainer._steer = lambda lam, rate, rates: calibrated.update(lam) or real(lam, rate, rates)
     row = trainer.step()
+    trainer._steer = real
     assert set(row['lambda']) == {'conv', 'fc4', 'fc5'}
+    assert len(set(calibrated.values())) == 3  # each layer starts at its own calibrated value
     for k, rate in row['layer_rates'].items():  # masks start at "keep all": rate 0, every lambda grows alike
-        assert row['lambda'][k] == pytest.approx(before[k] * math.exp(LAMBDA_GAIN * (cfg.prune_target - rate)))
+        assert row['lambda'][k] == pytest.approx(calibrated[k] * math.exp(LAMBDA_GAIN * (cfg.prune_target - rate)))
     trainer.lam = {'conv': 1.0, 'fc4': 1.0, 'fc5': 1.0}
     steered = trainer._steer(trainer.lam, 0.1, {'conv': 1.0, 'fc4': 0.0, 'fc5': 0.0})
     assert steered['conv'] < 1.0 < steered['fc4'] == steered['fc5']  # conv over-pruned, fc4/fc5 under-pruned

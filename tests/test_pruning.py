@@ -7,8 +7,9 @@ import torch
 
 from metartt_tracker.backbones import Lite0, VGGM
 from metartt_tracker.model import head_forward, init_head_params
-from metartt_tracker.pruning import (PruningNetwork, feature_index, kept, lasso_loss, layer_prune_rates, masked_activations,
-                                     pooled_inputs, prune_backbone, prune_heads, prune_rate, slice_like_heads)
+from metartt_tracker.pruning import (PruningNetwork, calibrated_lambdas, channel_costs, feature_index, kept, lasso_loss,
+                                     layer_prune_rates, masked_activations, network_from_dict, network_to_dict, pooled_inputs,
+                                     prune_backbone, prune_heads, prune_rate, slice_like_heads)
 from metartt_tracker.roi_align import roi_features
 
 
@@ -25,6 +26,39 @@ def test_lasso_loss_hand_case():
     assert abs(lasso_loss(feats, params, masks, 0.1).item() - expected) < 1e-6
     per_layer = {'conv': 1.0, 'fc4': 0.1, 'fc5': 0.0}  # lambda_l |beta_l|_1 with one weight per layer
     assert abs(lasso_loss(feats, params, masks, per_layer).item() - (expected - 0.25 + 1.0 * 0.5 + 0.1 * 1)) < 1e-6
+
+
+def test_squared_lasso_loss_hand_case():
+    """Same case as above with |F - F_B|_2^2 (per-sample squared errors 1 + 1 + 1 + 5) and its relative form."""
+    params = {'fc4.weight': torch.tensor([[1.0] + [0.0] * 8]), 'fc4.bias': torch.zeros(1),
+              'fc5.weight': torch.ones(1, 1), 'fc5.bias': torch.zeros(1),
+              'fc6.weight': torch.tensor([[1.0], [2.0]]), 'fc6.bias': torch.zeros(2)}
+    feats = torch.zeros(1, 9)
+    feats[0, 0] = 2.0
+    masks = {'conv': torch.tensor([0.5]), 'fc4': torch.tensor([1.0]), 'fc5': torch.tensor([1.0])}
+    assert lasso_loss(feats, params, masks, 0.1, recon='squared').item() == pytest.approx(0.1 * 2.5 + 8.0)
+    # relative: each error over the unmasked layer's |F|^2 (conv 4, fc4 4, fc5 4, fc6 4 + 16)
+    assert lasso_loss(feats, params, masks, 0.1, recon='relative').item() == pytest.approx(0.25 + 3 / 4 + 5 / 20)
+    with pytest.raises(ValueError, match='unknown reconstruction'):
+        lasso_loss(feats, params, masks, 0.1, recon='l1')
+
+
+def test_channel_costs_and_calibrated_lambdas_by_hand():
+    """Two conv channels feeding fc4 one-to-one: removing channel j costs its own error chain."""
+    w4 = torch.zeros(2, 18)
+    w4[0, 0], w4[1, 9] = 1.0, 1.0  # fc4 unit i reads bin 0 of conv channel i
+    params = {'fc4.weight': w4, 'fc4.bias': torch.zeros(2), 'fc5.weight': torch.eye(2), 'fc5.bias': torch.zeros(2),
+              'fc6.weight': torch.ones(2, 2), 'fc6.bias': torch.zeros(2)}
+    feats = torch.zeros(1, 18)
+    feats[0, 0], feats[0, 9] = 1.0, 3.0
+    # removing conv channel j (value v): conv, fc4, fc5 each lose v; fc6 loses (v, v)
+    norm, sq = channel_costs(feats, params), channel_costs(feats, params, recon='squared')
+    assert norm['conv'].tolist() == pytest.approx([3 + 2 ** 0.5, 9 + 3 * 2 ** 0.5])
+    assert sq['conv'].tolist() == pytest.approx([5.0, 45.0])
+    assert sq['fc4'].tolist() == pytest.approx([4.0, 36.0])  # fc4, fc5 and 2 fc6 logits
+    lam = calibrated_lambdas(sq, 0.0, 0.1, recon='squared')
+    assert lam['conv'] == pytest.approx(1.8 * 5.0)  # m = 1 - lambda / 2I reaches 0.1 for the cheaper channel
+    assert calibrated_lambdas(norm, 1.0, 0.1, recon='norm')['conv'] == pytest.approx(9 + 3 * 2 ** 0.5)
 
 
 def test_layer_prune_rates():
@@ -81,6 +115,27 @@ def test_pruning_network_starts_from_keep_everything_and_is_mean_over_samples():
         for mlp in net.mlps.values():
             mlp[-1].bias.fill_(-2.0)  # every output relu(1 - 2) = 0
     assert prune_rate(net(pooled_inputs(torch.randn(5, 36), params)), 0.1) == pytest.approx(1 - 3 / 20)
+
+
+@pytest.mark.parametrize('straight_through', [False, True])
+def test_a_zero_mask_comes_back_only_with_the_straight_through_clamp(straight_through):
+    """Same zero masks in the forward pass; only the straight-through clamp lets the gradient revive them.
+    The setting survives the checkpoint round trip."""
+    net = PruningNetwork({'conv': 4, 'fc4': 8, 'fc5': 8}, hidden=16, straight_through=straight_through).eval()
+    with torch.no_grad():
+        for mlp in net.mlps.values():
+            mlp[-1].bias.fill_(-2.0)
+    params = init_head_params(36, 8, torch.Generator().manual_seed(0))
+    feats = torch.rand(5, 36) * 4
+    masks = net(pooled_inputs(feats, params))
+    assert all(torch.equal(m, torch.zeros_like(m)) for m in masks.values())
+    lasso_loss(feats, params, masks, 0.1).backward()
+    bias_grad = net.mlps['fc5'][-1].bias.grad
+    assert (bias_grad.abs().sum() > 0) == straight_through  # the reconstruction pulls the masks up
+    if straight_through:
+        assert (bias_grad <= 0).all()  # descent raises the masks
+    again = network_from_dict(network_to_dict(net, {'conv': 4, 'fc4': 8, 'fc5': 8}, 16, 0.2))
+    assert again.straight_through == straight_through
 
 
 def test_prune_variant_needs_a_pruning_network():

@@ -61,7 +61,9 @@ class MetaConfig:
     prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
     prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)
     prune_target: float = 0.5  # lambda is steered towards this prune rate (paper reports 50 +- 5 %)
-    prune_per_layer: bool = False  # experimental: one lambda per masked layer, each steered to prune_target (with one lambda the conv masks stay ~1); on the compact schedule the conv rate flipped between 0 and ~95 % instead of settling (reports/2026-11-24-weights/prune_ablation.md)
+    prune_per_layer: bool = False  # one lambda per masked layer, started where removing channels one at a time would prune prune_target of that layer, each steered to that rate (our choice; with the paper's one lambda the conv masks stay ~1 and only fc4 / fc5 shrink)
+    prune_recon: str = 'norm'  # Eq. 9 error per layer: 'norm' |F - F_B|_2 (as printed) | 'squared' |F - F_B|_2^2 (He et al. 2017 LASSO) | 'relative' (squared / the layer's mean |F|^2); with 'norm' a channel's cost is linear in its mask, so channels of similar importance (the 112 conv ones) switch off together; with 'squared' the rate follows the video's activation energy
+    prune_straight_through: bool = False  # the mask's clamp at zero passes gradients, so a removed channel can return (with a plain ReLU, as in the paper's MLP, a mask that reached zero stays dead)
     prune_meta: bool = True  # whole-episode objective Eq. 11 (False: first frame only, Table 3 ablation)
     prune_static: bool = False  # one video-independent mask (Table 3 "no adaptive pruning")
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the checkpoint
@@ -79,8 +81,10 @@ RECIPES: dict[str, MetaConfig] = {
     'full': MetaConfig(recipe='full', episodes=40000, meta_batch=8, meta_backbone=True, n_pos_init=500,
                        n_neg_init=5000, n_pos_test=128, n_neg_test=512, prune_iters=30000, prune_lr=5e-5, max_scene=800,
                        ckpt_every=200, val_every=1000),
-    # this CPU, about 30 min on one core: frozen backbone, feature maps cached once
-    'compact': MetaConfig(),
+    # this CPU, about 30 min on one core: frozen backbone, feature maps cached once; pruning with one
+    # lambda per layer on the relative squared error, so the backbone conv loses half its channels too
+    # (with the paper's one lambda and printed norm only fc4 / fc5 shrink: reports/2026-11-24-weights/prune_ablation.md)
+    'compact': MetaConfig(prune_per_layer=True, prune_recon='relative', prune_straight_through=True),
 }
 
 ABLATIONS: dict[str, dict[str, Any]] = {

@@ -8,7 +8,9 @@ Ablations: `prune_meta=False` keeps only the first-frame term (Table 3 "no meta-
 
 Our addition: lambda is steered multiplicatively towards `prune_target` (the paper's 50 % prune
 rate) instead of being hand-tuned; the paper only says lambda controls the sparsity. With
-`prune_per_layer`, each masked layer has its own lambda steered to that rate.
+`prune_per_layer`, each masked layer has its own lambda, started at the value that would prune that
+rate of the layer one channel at a time (`pruning.calibrated_lambdas` on the first episode's D_init)
+and steered to that rate.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ from tqdm import tqdm
 
 from ..backbones import build_backbone
 from ..checkpoint import code_version, load_checkpoint, save_checkpoint
-from ..pruning import (PruningNetwork, lasso_loss, layer_prune_rates, network_to_dict, pooled_inputs, prune_rate,
-                       widths_for)
+from ..pruning import (PruningNetwork, calibrated_lambdas, channel_costs, lasso_loss, layer_prune_rates, network_to_dict,
+                       pooled_inputs, prune_rate, widths_for)
 from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
@@ -42,16 +44,16 @@ def _subsample(x: Tensor, rng: np.random.Generator) -> Tensor:
 
 
 def episode_loss(tau: Trajectory, masks: dict[str, Tensor], lam: float | dict[str, float], whole_episode: bool,
-                 rng: np.random.Generator) -> Tensor:
+                 rng: np.random.Generator, recon: str = 'norm') -> Tensor:
     """Eq. 11 (or only its first-frame term)."""
     d_init = _subsample(torch.cat(tau.d_init), rng)
-    loss = lasso_loss(d_init, tau.theta_init, masks, lam)
+    loss = lasso_loss(d_init, tau.theta_init, masks, lam, recon)
     if whole_episode and tau.d_on is not None:
         d_on = _subsample(torch.cat(tau.d_on), rng)
         for theta in tau.thetas_on:
-            loss = loss + lasso_loss(d_on, theta, masks, lam)
+            loss = loss + lasso_loss(d_on, theta, masks, lam, recon)
         d_test = _subsample(torch.cat([tau.test.pos, tau.test.neg, tau.test.hard]), rng)
-        loss = loss + lasso_loss(d_test, tau.thetas_on[-1], masks, lam)
+        loss = loss + lasso_loss(d_test, tau.thetas_on[-1], masks, lam, recon)
     return loss
 
 
@@ -72,10 +74,10 @@ class PruneTrainer:
                                    desc='caching train maps')
         self.runner = EpisodeRunner(cfg.replace(online_stage=True), self.tcfg, self.source)
         self.widths = widths_for(backbone.out_channels, self.tcfg.fc_width)
-        self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static)
+        self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static,
+                                  cfg.prune_straight_through)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr)
-        self.lam: float | dict[str, float] = (dict.fromkeys(self.widths, cfg.prune_lambda) if cfg.prune_per_layer
-                                              else cfg.prune_lambda)
+        self.lam: float | dict[str, float] = cfg.prune_lambda  # per-layer: calibrated on the first episode
         self.iteration, self.log = 0, []
         self._resume()
 
@@ -103,9 +105,13 @@ class PruneTrainer:
         with torch.no_grad():
             tau = self.runner.simulate(self.meta.head_params, self.meta.alphas, vi, rng, gen, create_graph=False)
         tau = _detached(tau)
+        if c.prune_per_layer and not isinstance(self.lam, dict):
+            costs = channel_costs(_subsample(torch.cat(tau.d_init), rng), tau.theta_init, c.prune_recon)
+            self.lam = calibrated_lambdas(costs, self.target if self.target is not None else 0.5,
+                                          c.prune_threshold, c.prune_recon)
         self.net.train()
         masks = self.net(pooled_inputs(torch.cat(tau.d_init), tau.theta_init))
-        loss = episode_loss(tau, masks, self.lam, c.prune_meta, rng)
+        loss = episode_loss(tau, masks, self.lam, c.prune_meta, rng, c.prune_recon)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
