@@ -112,6 +112,12 @@ def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
     assert isinstance(load_checkpoint(path).recipe['pruning']['final_lambda'], dict)
 
 
+def test_unknown_reconstruction_is_refused_before_any_work(tmp_path):
+    from metartt_tracker.meta.prune_trainer import PruneTrainer
+    with pytest.raises(ValueError, match="prune_recon='l1'"):
+        PruneTrainer(recipe('compact', prune_recon='l1'), [], tmp_path / 'missing.pt', tmp_path / 'out')
+
+
 def test_first_frame_only_pruning_objective_ignores_the_rest_of_the_episode():
     from metartt_tracker.meta.episodes import TestSet, Trajectory
     from metartt_tracker.meta.prune_trainer import episode_loss

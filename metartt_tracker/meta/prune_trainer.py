@@ -26,8 +26,8 @@ from tqdm import tqdm
 
 from ..backbones import build_backbone
 from ..checkpoint import code_version, load_checkpoint, save_checkpoint
-from ..pruning import (PruningNetwork, calibrated_lambdas, channel_costs, lasso_loss, layer_prune_rates, network_to_dict,
-                       pooled_inputs, prune_rate, widths_for)
+from ..pruning import (RECONSTRUCTIONS, PruningNetwork, calibrated_lambdas, channel_costs, lasso_loss, layer_prune_rates,
+                       network_to_dict, pooled_inputs, prune_rate, widths_for)
 from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
@@ -62,6 +62,8 @@ class PruneTrainer:
 
     def __init__(self, cfg: MetaConfig, train: list[TrainingVideo], meta_checkpoint: str | Path,
                  out_dir: str | Path) -> None:
+        if cfg.prune_recon not in RECONSTRUCTIONS:
+            raise ValueError(f'prune_recon={cfg.prune_recon!r}: choose one of {RECONSTRUCTIONS}')
         self.cfg, self.out, self.target = cfg, Path(out_dir), cfg.prune_target
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
