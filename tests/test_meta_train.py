@@ -116,6 +116,8 @@ def test_unknown_reconstruction_is_refused_before_any_work(tmp_path):
     from metartt_tracker.meta.prune_trainer import PruneTrainer
     with pytest.raises(ValueError, match="prune_recon='l1'"):
         PruneTrainer(recipe('compact', prune_recon='l1'), [], tmp_path / 'missing.pt', tmp_path / 'out')
+    with pytest.raises(ValueError, match='prune_per_layer needs prune_target'):
+        PruneTrainer(recipe('compact', prune_target=None), [], tmp_path / 'missing.pt', tmp_path / 'out')
 
 
 def test_first_frame_only_pruning_objective_ignores_the_rest_of_the_episode():

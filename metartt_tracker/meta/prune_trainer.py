@@ -64,6 +64,8 @@ class PruneTrainer:
                  out_dir: str | Path) -> None:
         if cfg.prune_recon not in RECONSTRUCTIONS:
             raise ValueError(f'prune_recon={cfg.prune_recon!r}: choose one of {RECONSTRUCTIONS}')
+        if cfg.prune_per_layer and cfg.prune_target is None:
+            raise ValueError('prune_per_layer needs prune_target: each layer\'s lambda is calibrated and steered to it')
         self.cfg, self.out, self.target = cfg, Path(out_dir), cfg.prune_target
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
@@ -109,8 +111,7 @@ class PruneTrainer:
         tau = _detached(tau)
         if c.prune_per_layer and not isinstance(self.lam, dict):
             costs = channel_costs(_subsample(torch.cat(tau.d_init), rng), tau.theta_init, c.prune_recon)
-            self.lam = calibrated_lambdas(costs, self.target if self.target is not None else 0.5,
-                                          c.prune_threshold, c.prune_recon)
+            self.lam = calibrated_lambdas(costs, self.target, c.prune_threshold, c.prune_recon)
         self.net.train()
         masks = self.net(pooled_inputs(torch.cat(tau.d_init), tau.theta_init))
         loss = episode_loss(tau, masks, self.lam, c.prune_meta, rng, c.prune_recon)
