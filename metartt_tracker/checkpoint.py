@@ -7,6 +7,12 @@ A checkpoint is a `torch.save`d plain dict (loadable with `weights_only=True`):
     alphas ({'init': [K_init dicts], 'update': [K_on dicts]} or None), pruning (state or None),
     recipe (dict), data (list of sequence names), code_version, created (ISO date), dtype.
 
+A shipped variant that only adds to another (metartt-prune = metartt + a pruning network) is
+stored as a delta (format_version 2): `base` = {file, sha256} of the checkpoint in the same
+folder whose backbone_state, head_params and alphas it shares, and those three entries None.
+Loading fills them from the base after checking its sha256, so the two can never drift apart
+and git keeps one copy of the shared 17 MB instead of one per variant.
+
 Files are written atomically (temp file + rename). `compact=True` stores tensors as float16
 (issue guidance: fp16 where exact values do not matter); they are float32 again after loading.
 """
@@ -32,7 +38,9 @@ from .pruning import network_from_dict, widths_for
 from .roi_align import POOLED
 
 FORMAT = 'metartt-checkpoint'
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # a self-contained checkpoint
+DELTA_VERSION = 2  # a checkpoint that takes SHARED from a `base` file next to it
+SHARED = ('backbone_state', 'head_params', 'alphas')  # what a delta checkpoint takes from its base
 
 
 @dataclass
@@ -71,12 +79,14 @@ def _map_tensors(obj: Any, fn: Any) -> Any:
     return obj
 
 
-def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = False) -> Path:
-    """Write `ckpt` atomically; float16 tensors when `compact`."""
+def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = False,
+                    base: dict[str, str] | None = None) -> Path:
+    """Write `ckpt` atomically; float16 tensors when `compact`; without the SHARED tensors when
+    `base` ({file, sha256} of a checkpoint in the same folder holding them) is given."""
     path = Path(path)
     dtype = torch.float16 if compact else torch.float32
     payload = {
-        'format': FORMAT, 'format_version': FORMAT_VERSION,
+        'format': FORMAT, 'format_version': DELTA_VERSION if base else FORMAT_VERSION,
         'variant': ckpt.config.variant, 'backbone': ckpt.config.backbone, 'config': ckpt.config.to_dict(),
         'backbone_state': ckpt.backbone_state, 'head_params': ckpt.head_params, 'alphas': ckpt.alphas,
         'pruning': ckpt.pruning, 'recipe': ckpt.recipe, 'data': list(ckpt.data),
@@ -84,6 +94,8 @@ def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = F
         'created': ckpt.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'),
         'dtype': str(dtype).replace('torch.', ''),
     }
+    if base:
+        payload.update(dict.fromkeys(SHARED), base={'file': base['file'], 'sha256': base['sha256']})
     payload = _map_tensors(payload, lambda t: t.detach().to('cpu', dtype if t.is_floating_point() else t.dtype))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
@@ -121,8 +133,8 @@ def head_shapes(cfg: TrackerConfig, in_channels: int) -> dict[str, tuple[int, ..
     return {k: tuple(v.shape) for k, v in init_head_params(in_channels * POOLED * POOLED, cfg.fc_width).items()}
 
 
-def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read and validate a checkpoint; every problem names the file and the mismatch."""
+def load_checkpoint(path: str | os.PathLike, *, _base_of: Path | None = None) -> Checkpoint:
+    """Read and validate a checkpoint (a delta one with its base); every problem names the file and the mismatch."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{path}: checkpoint not found')
@@ -133,8 +145,13 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     _expect(isinstance(raw, dict) and raw.get('format') == FORMAT, path,
             f"not a MetaRTT checkpoint (no format={FORMAT!r}); import official RT-MDNet weights with "
             f"`metartt import-weights`")
-    _expect(raw.get('format_version') == FORMAT_VERSION, path,
-            f"format_version {raw.get('format_version')!r} is not supported (expected {FORMAT_VERSION})")
+    _expect(raw.get('format_version') in (FORMAT_VERSION, DELTA_VERSION), path,
+            f"format_version {raw.get('format_version')!r} is not supported (expected {FORMAT_VERSION} or "
+            f"{DELTA_VERSION}); a newer MetaRTT wrote it")
+    if raw.get('base') is not None:
+        _expect(_base_of is None, Path(_base_of or path), f'its base {path} is itself a delta checkpoint; '
+                                                          f'a base must be self-contained')
+        raw.update(_shared_from_base(path, raw['base']))
     try:
         cfg = TrackerConfig.from_dict(raw['config'])
     except (KeyError, TypeError) as e:
@@ -150,6 +167,20 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     _check_pruning(path, cfg, raw['pruning'], channels)
     return Checkpoint(cfg, raw['head_params'], raw['backbone_state'], raw['alphas'], raw['pruning'],
                       raw.get('recipe', {}), raw.get('data', []), raw.get('code_version', ''), raw.get('created', ''))
+
+
+def _shared_from_base(path: Path, base: Any) -> dict[str, Any]:
+    """The SHARED entries of a delta checkpoint, read from its sha256-verified base file."""
+    _expect(isinstance(base, dict) and isinstance(base.get('file'), str) and isinstance(base.get('sha256'), str),
+            path, f'base entry {base!r} is not {{file, sha256}}')
+    bpath = path.parent / base['file']
+    _expect(bpath.is_file(), path, f"shares its weights with {base['file']}, which is not in {path.parent}; "
+                                   f"keep the two files together")
+    digest = sha256_file(bpath)
+    _expect(digest == base['sha256'], path, f"its base {bpath} has sha256 {digest}, expected {base['sha256']}; "
+                                            f"the base was replaced or is corrupt")
+    b = load_checkpoint(bpath, _base_of=path)
+    return {k: getattr(b, k) for k in SHARED}
 
 
 def _check_alphas(path: Path, cfg: TrackerConfig, alphas: Any, shapes: dict[str, tuple[int, ...]]) -> None:
@@ -231,15 +262,53 @@ def pretrained_path(name: str) -> Path:
     return path
 
 
-def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike | None = None) -> Path:
+def _same_in_fp16(a: Any, b: Any) -> bool:
+    """Equal after rounding every float tensor to float16 (what a published file stores)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return a.shape == b.shape and torch.equal(a.half() if a.is_floating_point() else a,
+                                                  b.half() if b.is_floating_point() else b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_in_fp16(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_in_fp16(x, y) for x, y in zip(a, b))
+    return a is None and b is None
+
+
+def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike | None = None,
+            base: str | None = None) -> Path:
     """Copy a checkpoint (as float16) into the shipped-weights folder as `<name>.pt` and record its
-    sha256 in the manifest, so `MetaRTTTracker.from_pretrained(name)` verifies it on load."""
+    sha256 in the manifest, so `MetaRTTTracker.from_pretrained(name)` verifies it on load.
+
+    `base`: the name of a shipped checkpoint holding the same backbone, theta_0 and step sizes
+    (as metartt does for metartt-prune); only the rest is written, and loading checks the base.
+    """
     import json
+    import warnings
     d = Path(folder) if folder else weights_dir()
-    out = save_checkpoint(load_checkpoint(checkpoint), d / f'{name}.pt', compact=True)
     manifest_path = d / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    ckpt, base_entry = load_checkpoint(checkpoint), None
+    if base:
+        if base not in manifest or base == name:
+            raise ValueError(f'--base {base!r}: not another shipped checkpoint in {manifest_path} '
+                             f'(have: {sorted(manifest) or "none"})')
+        entry = manifest[base]
+        if sha256_file(d / entry['file']) != entry['sha256']:
+            raise WeightsError(f"{d / entry['file']}: sha256 does not match {manifest_path}; republish {base!r} first")
+        shipped = load_checkpoint(d / entry['file'])
+        differ = [k for k in SHARED if not _same_in_fp16(getattr(ckpt, k), getattr(shipped, k))]
+        if differ:
+            raise ValueError(f'{checkpoint}: {differ} differ from the shipped {base!r} ({d / entry["file"]}); '
+                             f'publish it whole (without --base) or publish the matching {base!r} first')
+        base_entry = {'file': entry['file'], 'sha256': entry['sha256']}
+    out = save_checkpoint(ckpt, d / f'{name}.pt', compact=True, base=base_entry)
     manifest[name] = {'file': out.name, 'sha256': sha256_file(out), 'bytes': out.stat().st_size}
+    if base:
+        manifest[name]['base'] = base
+    stale = sorted(n for n, e in manifest.items() if e.get('base') == name)
+    if stale:
+        warnings.warn(f'{stale} share the weights of the {name!r} just replaced and will refuse to load '
+                      f'until they are republished with --base {name}', stacklevel=2)
     from .results import write_text_atomic
     write_text_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + '\n')
     return out

@@ -141,7 +141,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from .checkpoint import publish
-    out = publish(args.checkpoint, args.name, args.folder)
+    out = publish(args.checkpoint, args.name, args.folder, base=args.base)
     print(f'wrote {out} and its sha256 in {out.parent / "MANIFEST.json"}')
     return 0
 
@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument('checkpoint')
     pub.add_argument('name', help="variant name it will be loaded by, e.g. 'metartt-prune'")
     pub.add_argument('--folder', help='weights folder (default: the package\'s weights/)')
+    pub.add_argument('--base', help="shipped checkpoint with the same backbone, theta_0 and step sizes "
+                                    "(e.g. 'metartt' for 'metartt-prune'): only the rest is written")
     pub.set_defaults(func=cmd_publish)
     for name in COMMAND_MODULES:
         try:

@@ -92,15 +92,18 @@ def channel_costs(feats: Tensor, params: Params, recon: str = 'norm') -> dict[st
     return out
 
 
-def calibrated_lambdas(costs: dict[str, Tensor], rate: float, threshold: float, recon: str) -> dict[str, float]:
-    """Per-layer lambda at which channels pruned one at a time would remove `rate` of each layer.
+def calibrated_lambdas(costs: dict[str, Tensor], rate: float | dict[str, float], threshold: float,
+                       recon: str) -> dict[str, float]:
+    """Per-layer lambda at which channels pruned one at a time would remove `rate` of each layer
+    (one rate for all, or a rate per layer).
 
     One channel with removal cost I: the norm loss (1 - m) I + lambda m drops it (m = 0) once
     lambda > I; a squared loss (1 - m)^2 I + lambda m has its minimum at m = 1 - lambda / 2I,
     below `threshold` once lambda > 2 (1 - threshold) I.
     """
     scale = 1.0 if recon == 'norm' else 2.0 * (1.0 - threshold)
-    return {k: scale * float(torch.quantile(c, rate)) for k, c in costs.items()}
+    rates = rate if isinstance(rate, dict) else dict.fromkeys(costs, rate)
+    return {k: scale * float(torch.quantile(c, rates[k])) for k, c in costs.items()}
 
 
 def pooled_inputs(feats: Tensor, params: Params) -> dict[str, Tensor]:

@@ -112,3 +112,51 @@ def test_published_weights_load_by_name_and_are_checksum_verified(tmp_path, monk
     out.write_bytes(bytes(data))
     with pytest.raises(WeightsError, match='sha256 .* does not match the manifest'):
         MetaRTTTracker.from_pretrained('metartt')
+
+
+def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, monkeypatch):
+    """metartt-prune published with base='metartt' stores only what differs, loads the same tensors
+    as a whole copy, and names the base when the base is missing, replaced or different."""
+    import metartt_tracker.checkpoint as C
+    from metartt_tracker.backbones import build_backbone
+    from metartt_tracker import MetaRTTTracker
+    from metartt_tracker.pruning import PruningNetwork, network_to_dict, widths_for
+    monkeypatch.setattr(C, 'weights_dir', lambda: tmp_path / 'w')
+    (tmp_path / 'w').mkdir()
+    meta = _meta_checkpoint()
+    meta.backbone_state = {k: v + 0.01 if v.is_floating_point() else v
+                           for k, v in build_backbone('lite0', pretrained=False).state_dict().items()}
+    C.publish(save_checkpoint(meta, tmp_path / 'meta.pt'), 'metartt')
+    widths = widths_for(112, 512)
+    prune = _meta_checkpoint()
+    prune.backbone_state = meta.backbone_state
+    prune.config = prune.config.replace(variant='metartt-prune', prune=True)
+    prune.pruning = network_to_dict(PruningNetwork(widths), widths, 128, 0.2)
+    src = save_checkpoint(prune, tmp_path / 'prune.pt')
+    whole = C.publish(src, 'whole', folder=tmp_path / 'whole')
+    delta = C.publish(src, 'metartt-prune', base='metartt')
+    assert delta.stat().st_size < whole.stat().st_size / 5
+    a, b = load_checkpoint(delta), load_checkpoint(whole)
+    for k in C.SHARED:
+        assert C._same_in_fp16(getattr(a, k), getattr(b, k)), k
+    assert a.config == b.config and a.pruning['widths'] == widths
+    assert MetaRTTTracker.from_pretrained('metartt-prune').pruner is not None
+    with pytest.raises(ValueError, match="differ from the shipped 'metartt'"):
+        other = _meta_checkpoint()  # same theta, default (None) backbone: not metartt's backbone
+        other.config, other.pruning = prune.config, prune.pruning
+        C.publish(save_checkpoint(other, tmp_path / 'other.pt'), 'metartt-prune2', base='metartt')
+    with pytest.raises(ValueError, match="not another shipped checkpoint"):
+        C.publish(src, 'metartt-prune', base='nope')
+    meta.head_params = {k: v * 2 for k, v in meta.head_params.items()}
+    with pytest.warns(UserWarning, match=r"\['metartt-prune'\] share the weights"):
+        C.publish(save_checkpoint(meta, tmp_path / 'meta2.pt'), 'metartt')
+    with pytest.raises(WeightsError, match=r'metartt-prune.pt: its base .*metartt.pt has sha256 .* replaced'):
+        load_checkpoint(delta)
+    (tmp_path / 'w' / 'metartt.pt').unlink()
+    with pytest.raises(WeightsError, match='shares its weights with metartt.pt, which is not in'):
+        load_checkpoint(delta)
+    with pytest.raises(WeightsError, match='is itself a delta checkpoint'):
+        (tmp_path / 'w' / 'metartt.pt').write_bytes(delta.read_bytes())
+        save_checkpoint(load_checkpoint(whole), tmp_path / 'w' / 'base2.pt', compact=True,
+                        base={'file': 'metartt.pt', 'sha256': C.sha256_file(tmp_path / 'w' / 'metartt.pt')})
+        load_checkpoint(tmp_path / 'w' / 'base2.pt')

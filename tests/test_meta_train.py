@@ -112,6 +112,42 @@ def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
     assert isinstance(load_checkpoint(path).recipe['pruning']['final_lambda'], dict)
 
 
+def test_layer_targets_fix_named_layers_and_keep_the_total():
+    """conv fixed at 25 %: fc4 / fc5 share (0.5 * 1136 - 0.25 * 112) / 1024, so the whole net still prunes 50 %."""
+    from metartt_tracker.meta.prune_trainer import layer_targets
+    widths = {'conv': 112, 'fc4': 512, 'fc5': 512}
+    t = layer_targets(widths, 0.5, {'conv': 0.25})
+    assert t == {'conv': 0.25, 'fc4': pytest.approx(540 / 1024), 'fc5': pytest.approx(540 / 1024)}
+    assert sum(t[k] * w for k, w in widths.items()) / sum(widths.values()) == pytest.approx(0.5)
+    assert layer_targets(widths, 0.5, None) == dict.fromkeys(widths, 0.5)
+    with pytest.raises(ValueError, match=r"names \['fc9'\]"):
+        layer_targets(widths, 0.5, {'fc9': 0.1})
+    with pytest.raises(ValueError, match='outside'):
+        layer_targets({'conv': 900, 'fc4': 100}, 0.5, {'conv': 0.0})  # fc4 would need 450 % of its channels
+    with pytest.raises(ValueError, match='every layer'):
+        layer_targets(widths, 0.5, dict.fromkeys(widths, 0.5))
+    with pytest.raises(ValueError, match='number in'):
+        layer_targets(widths, 0.5, {'conv': 1.5})
+
+
+def test_per_layer_targets_steer_each_lambda_to_its_own_rate(videos, tmp_path):
+    from metartt_tracker.meta.prune_trainer import PruneTrainer
+    from metartt_tracker.meta.trainer import MetaTrainer
+    cfg = recipe('compact', **{**TINY, 'prune_iters': 1, 'prune_layer_targets': {'conv': 0.2}})
+    meta = MetaTrainer(cfg.replace(episodes=2), videos, [], tmp_path / 'meta').run()
+    trainer = PruneTrainer(cfg, videos, meta, tmp_path / 'prune')
+    trainer.lam = {'conv': 1.0, 'fc4': 1.0, 'fc5': 1.0}
+    fc = trainer.layer_targets['fc4']
+    steered = trainer._steer(trainer.lam, 0.5, {'conv': 0.2, 'fc4': fc, 'fc5': fc + 0.1})
+    assert steered['conv'] == pytest.approx(1.0) and steered['fc4'] == pytest.approx(1.0)
+    assert steered['fc5'] < 1.0  # only fc5 is above its target
+    path = trainer.run()
+    from metartt_tracker.checkpoint import load_checkpoint
+    assert load_checkpoint(path).recipe['pruning']['layer_targets']['conv'] == 0.2
+    with pytest.raises(ValueError, match='needs prune_per_layer'):
+        PruneTrainer(cfg.replace(prune_per_layer=False), [], tmp_path / 'missing.pt', tmp_path / 'out')
+
+
 def test_unknown_reconstruction_is_refused_before_any_work(tmp_path):
     from metartt_tracker.meta.prune_trainer import PruneTrainer
     with pytest.raises(ValueError, match="prune_recon='l1'"):

@@ -59,6 +59,8 @@ def test_channel_costs_and_calibrated_lambdas_by_hand():
     lam = calibrated_lambdas(sq, 0.0, 0.1, recon='squared')
     assert lam['conv'] == pytest.approx(1.8 * 5.0)  # m = 1 - lambda / 2I reaches 0.1 for the cheaper channel
     assert calibrated_lambdas(norm, 1.0, 0.1, recon='norm')['conv'] == pytest.approx(9 + 3 * 2 ** 0.5)
+    per_layer = calibrated_lambdas(sq, {'conv': 1.0, 'fc4': 0.0, 'fc5': 0.0, 'fc6': 0.0}, 0.1, recon='squared')
+    assert per_layer['conv'] == pytest.approx(1.8 * 45.0) and per_layer['fc4'] == pytest.approx(1.8 * 4.0)
 
 
 def test_layer_prune_rates():

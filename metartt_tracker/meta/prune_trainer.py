@@ -57,6 +57,27 @@ def episode_loss(tau: Trajectory, masks: dict[str, Tensor], lam: float | dict[st
     return loss
 
 
+def layer_targets(widths: dict[str, int], total: float, fixed: dict[str, float] | None) -> dict[str, float]:
+    """Per-layer prune rates: `fixed` ones as given, the others one shared rate such that the
+    channel-weighted mean over all layers is `total` (what `pruning.prune_rate` measures)."""
+    fixed = dict(fixed or {})
+    unknown = sorted(set(fixed) - set(widths))
+    if unknown:
+        raise ValueError(f'prune_layer_targets names {unknown}; the masked layers are {sorted(widths)}')
+    bad = {k: v for k, v in fixed.items() if not (isinstance(v, (int, float)) and 0.0 <= v < 1.0)}
+    if bad:
+        raise ValueError(f'prune_layer_targets {bad}: each rate must be a number in [0, 1)')
+    free = [k for k in widths if k not in fixed]
+    if not free:
+        raise ValueError(f'prune_layer_targets fixes every layer; leave at least one to meet prune_target={total}')
+    left = total * sum(widths.values()) - sum(v * widths[k] for k, v in fixed.items())
+    shared = left / sum(widths[k] for k in free)
+    if not 0.0 <= shared < 1.0:
+        raise ValueError(f'prune_layer_targets {fixed} with prune_target={total} leaves the layers {free} '
+                         f'a rate of {shared:.3f}, outside [0, 1)')
+    return {k: float(fixed.get(k, shared)) for k in widths}
+
+
 class PruneTrainer:
     """Trains psi for a meta-trained checkpoint; `run()` writes a `metartt-prune` checkpoint."""
 
@@ -66,6 +87,8 @@ class PruneTrainer:
             raise ValueError(f'prune_recon={cfg.prune_recon!r}: choose one of {RECONSTRUCTIONS}')
         if cfg.prune_per_layer and cfg.prune_target is None:
             raise ValueError('prune_per_layer needs prune_target: each layer\'s lambda is calibrated and steered to it')
+        if cfg.prune_layer_targets and not cfg.prune_per_layer:
+            raise ValueError('prune_layer_targets needs prune_per_layer=true (one lambda per layer)')
         self.cfg, self.out, self.target = cfg, Path(out_dir), cfg.prune_target
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
@@ -78,6 +101,8 @@ class PruneTrainer:
                                    desc='caching train maps')
         self.runner = EpisodeRunner(cfg.replace(online_stage=True), self.tcfg, self.source)
         self.widths = widths_for(backbone.out_channels, self.tcfg.fc_width)
+        self.layer_targets = (layer_targets(self.widths, cfg.prune_target, cfg.prune_layer_targets)
+                              if cfg.prune_per_layer else None)
         self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static,
                                   cfg.prune_straight_through)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr)
@@ -111,7 +136,7 @@ class PruneTrainer:
         tau = _detached(tau)
         if c.prune_per_layer and not isinstance(self.lam, dict):
             costs = channel_costs(_subsample(torch.cat(tau.d_init), rng), tau.theta_init, c.prune_recon)
-            self.lam = calibrated_lambdas(costs, self.target, c.prune_threshold, c.prune_recon)
+            self.lam = calibrated_lambdas(costs, self.layer_targets, c.prune_threshold, c.prune_recon)
         self.net.train()
         masks = self.net(pooled_inputs(torch.cat(tau.d_init), tau.theta_init))
         loss = episode_loss(tau, masks, self.lam, c.prune_meta, rng, c.prune_recon)
@@ -130,7 +155,8 @@ class PruneTrainer:
                layer_rates: dict[str, float]) -> float | dict[str, float]:
         """Multiplicative step of lambda (or of each layer's lambda) towards the target prune rate."""
         if isinstance(lam, dict):
-            return {k: v * math.exp(LAMBDA_GAIN * (self.target - layer_rates[k])) for k, v in lam.items()}
+            t = self.layer_targets
+            return {k: v * math.exp(LAMBDA_GAIN * (t[k] - layer_rates[k])) for k, v in lam.items()}
         return lam * math.exp(LAMBDA_GAIN * (self.target - rate))
 
     def run(self) -> Path:
@@ -155,7 +181,8 @@ class PruneTrainer:
         ck.config = cfg
         ck.pruning = network_to_dict(self.net.eval(), self.widths, self.cfg.prune_hidden, self.cfg.prune_dropout)
         ck.recipe = {**ck.recipe, 'pruning': {**self.cfg.to_dict(), 'final_lambda': self.lam,
-                                              'iterations': self.iteration, 'target_rate': self.target}}
+                                              'iterations': self.iteration, 'target_rate': self.target,
+                                              'layer_targets': self.layer_targets}}
         ck.code_version, ck.created = code_version(), ''
         return save_checkpoint(ck, Path(path) if path else self.out / 'metartt-prune.pt')
 
