@@ -149,8 +149,8 @@ def load_checkpoint(path: str | os.PathLike, *, _base_of: Path | None = None) ->
             f"format_version {raw.get('format_version')!r} is not supported (expected {FORMAT_VERSION} or "
             f"{DELTA_VERSION}); a newer MetaRTT wrote it")
     if raw.get('base') is not None:
-        _expect(_base_of is None, Path(_base_of or path), f'its base {path} is itself a delta checkpoint; '
-                                                          f'a base must be self-contained')
+        if _base_of is not None:
+            raise WeightsError(f'{_base_of}: its base {path} is itself a delta checkpoint; a base must be self-contained')
         raw.update(_shared_from_base(path, raw['base']))
     try:
         cfg = TrackerConfig.from_dict(raw['config'])
@@ -251,7 +251,11 @@ def pretrained_path(name: str) -> Path:
     if name not in manifest:
         raise MissingWeightsError(f'no shipped weights named {name!r} (have: {sorted(manifest) or "none"}); '
                                   f'train them with `metartt train meta` / `metartt train prune`')
-    entry = manifest[name]
+    return _verified(d, manifest[name])
+
+
+def _verified(d: Path, entry: dict[str, Any]) -> Path:
+    """The file of a manifest entry in folder `d`, after checking its sha256."""
     path = d / entry['file']
     if not path.is_file():
         raise FileNotFoundError(f'{path}: shipped weights listed in {d / MANIFEST} are missing')
@@ -293,9 +297,7 @@ def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike 
             raise ValueError(f'--base {base!r}: not another shipped checkpoint in {manifest_path} '
                              f'(have: {sorted(manifest) or "none"})')
         entry = manifest[base]
-        if sha256_file(d / entry['file']) != entry['sha256']:
-            raise WeightsError(f"{d / entry['file']}: sha256 does not match {manifest_path}; republish {base!r} first")
-        shipped = load_checkpoint(d / entry['file'])
+        shipped = load_checkpoint(_verified(d, entry))
         differ = [k for k in SHARED if not _same_in_fp16(getattr(ckpt, k), getattr(shipped, k))]
         if differ:
             raise ValueError(f'{checkpoint}: {differ} differ from the shipped {base!r} ({d / entry["file"]}); '

@@ -155,8 +155,8 @@ def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, m
     (tmp_path / 'w' / 'metartt.pt').unlink()
     with pytest.raises(WeightsError, match='shares its weights with metartt.pt, which is not in'):
         load_checkpoint(delta)
-    with pytest.raises(WeightsError, match='is itself a delta checkpoint'):
-        (tmp_path / 'w' / 'metartt.pt').write_bytes(delta.read_bytes())
-        save_checkpoint(load_checkpoint(whole), tmp_path / 'w' / 'base2.pt', compact=True,
-                        base={'file': 'metartt.pt', 'sha256': C.sha256_file(tmp_path / 'w' / 'metartt.pt')})
+    (tmp_path / 'w' / 'metartt.pt').write_bytes(delta.read_bytes())  # a base that is itself a delta
+    save_checkpoint(load_checkpoint(whole), tmp_path / 'w' / 'base2.pt', compact=True,
+                    base={'file': 'metartt.pt', 'sha256': C.sha256_file(tmp_path / 'w' / 'metartt.pt')})
+    with pytest.raises(WeightsError, match='base2.pt: its base .*metartt.pt is itself a delta checkpoint'):
         load_checkpoint(tmp_path / 'w' / 'base2.pt')
