@@ -92,7 +92,7 @@ def test_per_layer_lambdas_are_steered_separately(videos, tmp_path):
     import math
     from metartt_tracker.meta.prune_trainer import LAMBDA_GAIN, PruneTrainer
     from metartt_tracker.meta.trainer import MetaTrainer
-    cfg = recipe('compact', **{**TINY, 'prune_per_layer': True, 'prune_iters': 1})
+    cfg = recipe('compact', **{**TINY, 'prune_per_layer': True, 'prune_iters': 1, 'prune_layer_targets': None})
     meta = MetaTrainer(cfg.replace(episodes=2), videos, [], tmp_path / 'meta').run()
     trainer = PruneTrainer(cfg, videos, meta, tmp_path / 'prune')
     calibrated = {}
@@ -128,6 +128,16 @@ def test_layer_targets_fix_named_layers_and_keep_the_total():
         layer_targets(widths, 0.5, dict.fromkeys(widths, 0.5))
     with pytest.raises(ValueError, match='number in'):
         layer_targets(widths, 0.5, {'conv': 1.5})
+
+
+def test_compact_recipe_prunes_half_of_the_shipped_network():
+    """The shipped split: conv 50 %, fc5 85 %, fc4 what is left, (0.5 * 1136 - 56 - 435.2) / 512 = 15 %."""
+    from metartt_tracker.meta.prune_trainer import layer_targets
+    from metartt_tracker.pruning import widths_for
+    widths = widths_for(112, 512)
+    t = layer_targets(widths, recipe('compact').prune_target, recipe('compact').prune_layer_targets)
+    assert t == {'conv': 0.5, 'fc4': pytest.approx(0.15), 'fc5': 0.85}
+    assert sum(t[k] * w for k, w in widths.items()) / sum(widths.values()) == pytest.approx(0.5)
 
 
 def test_per_layer_targets_steer_each_lambda_to_its_own_rate(videos, tmp_path):

@@ -88,7 +88,9 @@ class PruneTrainer:
         if cfg.prune_per_layer and cfg.prune_target is None:
             raise ValueError('prune_per_layer needs prune_target: each layer\'s lambda is calibrated and steered to it')
         if cfg.prune_layer_targets and not cfg.prune_per_layer:
-            raise ValueError('prune_layer_targets needs prune_per_layer=true (one lambda per layer)')
+            raise ValueError(f'prune_layer_targets={cfg.prune_layer_targets} needs prune_per_layer=true (one lambda '
+                             'per layer); with one lambda also pass --set prune_layer_targets=null '
+                             '(the compact recipe sets targets)')
         self.cfg, self.out, self.target = cfg, Path(out_dir), cfg.prune_target
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
