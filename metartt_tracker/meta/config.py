@@ -85,7 +85,7 @@ RECIPES: dict[str, MetaConfig] = {
     # this CPU, about 30 min on one core: frozen backbone, feature maps cached once; pruning with one
     # lambda per layer on the relative squared error, so the backbone conv loses half its channels too
     # (with the paper's one lambda and printed norm only fc4 / fc5 shrink); fc5 loses 85 % and fc4 the
-    # rest (16 %), the split the paper-form network chose for itself, which tracks better than 50 / 50
+    # rest (15 %), the split the paper-form network chose for itself, which tracks better than 50 / 50
     # (reports/2026-11-24-weights/prune_ablation.md)
     'compact': MetaConfig(prune_per_layer=True, prune_recon='relative', prune_straight_through=True,
                           prune_layer_targets={'conv': 0.5, 'fc5': 0.85}),
