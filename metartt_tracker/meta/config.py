@@ -61,9 +61,9 @@ class MetaConfig:
     prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
     prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)
     prune_target: float = 0.5  # lambda is steered towards this prune rate (paper reports 50 +- 5 %)
-    prune_per_layer: bool = False  # one lambda per masked layer, started where removing channels one at a time would prune prune_target of that layer, each steered to that rate (our choice; with the paper's one lambda the conv masks stay ~1 and only fc4 / fc5 shrink)
+    prune_per_layer: bool = False  # one lambda per masked layer, started where removing channels one at a time would prune that layer's target (prune_target, or its prune_layer_targets entry), each steered to it (our choice; with the paper's one lambda the conv masks stay ~1 and only fc4 / fc5 shrink)
     prune_recon: str = 'norm'  # Eq. 9 error per layer: 'norm' |F - F_B|_2 (as printed) | 'squared' |F - F_B|_2^2 (He et al. 2017 LASSO) | 'relative' (squared / the layer's mean |F|^2); with 'norm' a channel's cost is linear in its mask, so channels of similar importance (the 112 conv ones) switch off together; with 'squared' the rate follows the video's activation energy
-    prune_layer_targets: dict[str, float] | None = None  # per-layer mode only: fixed prune rates for named layers, e.g. {"conv": 0.25}; the other layers share one rate chosen so the whole network still prunes prune_target of its channels (our choice: trades backbone speed for accuracy)
+    prune_layer_targets: dict[str, float] | None = None  # per-layer mode only: fixed prune rates for named layers, e.g. {"conv": 0.25}; the other layers share one rate chosen so the whole network still prunes prune_target of its channels (our choice; compact sets conv 0.5 / fc5 0.85, so fc4 gets 0.15)
     prune_straight_through: bool = False  # the mask's clamp at zero passes gradients, so a removed channel can return (with a plain ReLU, as in the paper's MLP, a mask that reached zero stays dead)
     prune_meta: bool = True  # whole-episode objective Eq. 11 (False: first frame only, Table 3 ablation)
     prune_static: bool = False  # one video-independent mask (Table 3 "no adaptive pruning")
