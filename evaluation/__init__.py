@@ -3,7 +3,7 @@ Tables 1-4, plots and provenance. The library core never imports this package; o
 
 metrics       OPE / GOT-10k / VOT / FPS numbers, each as its reference toolkit computes it
 vot_protocol  VOT reset-based runs through the single tracking loop; VOT result files (text / binary)
-variants      the experiment rows as data (variant, checkpoint, overrides)
+rows          the experiment rows as data: label, TrackerSpec (or OpenCV baseline), weights file
 runner        (variant x sequence x repetition) jobs: resumable, parallel, shardable
 scoring       a tracker's result files (ours or anyone's) scored on a benchmark
 tables        Tables 1-4 as data; text, CSV, Markdown, LaTeX
@@ -11,6 +11,7 @@ plots         success / precision / EAO / accuracy-vs-speed figures
 provenance    sidecar JSON of every table and plot
 paper_results the paper's own numbers, with their source
 baselines     OpenCV CSRT / KCF behind our tracker interface
-reproduce     `metartt reproduce` orchestration; export: hook to the integrations' writers
+reproduce     `metartt reproduce` orchestration
+export        `metartt export-results`: got10k-layout results through the integrations' writers
 commands      `metartt run | reproduce | score | export-results`
 """

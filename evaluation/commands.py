@@ -12,7 +12,7 @@ from metartt_tracker.config import parse_override
 from metartt_tracker.data.benchmarks import KINDS, Benchmark, detect_kind, open_benchmark
 
 from . import runner
-from .variants import VARIANTS, VariantSpec, variant_spec
+from .rows import ROWS, Row, row
 
 
 SPLIT_OPTION = {'packed': 'split', 'lasot': 'split', 'got10k': 'subset'}  # what --split means per benchmark
@@ -44,14 +44,14 @@ def results_root(args: argparse.Namespace, bench: Benchmark, protocol: str) -> P
     return Path(args.results) / name / ('ope' if protocol == 'ope' else 'vot')
 
 
-def specs_from(args: argparse.Namespace, keys: list[str]) -> list[VariantSpec]:
+def specs_from(args: argparse.Namespace, keys: list[str]) -> list[Row]:
     """Row specs with the command line's --override values (and --max-frames) folded in."""
     extra = dict(parse_override(o) for o in args.override or [])
     tag = f'max_frames={args.max_frames}' if args.max_frames else ''
-    return [s.with_overrides({} if s.is_opencv else extra, tag) for s in map(variant_spec, keys)]
+    return [r.with_overrides({} if r.baseline else extra, tag) for r in map(row, keys)]
 
 
-def execute(args: argparse.Namespace, specs: list[VariantSpec], bench: Benchmark, protocol: str) -> list[runner.JobReport]:
+def execute(args: argparse.Namespace, specs: list[Row], bench: Benchmark, protocol: str) -> list[runner.JobReport]:
     """Plan, shard and run what is missing for these rows on this benchmark."""
     jobs = runner.plan(specs, bench, results_root(args, bench, protocol), protocol, args.repetitions, args.seed,
                        args.threads, args.weights)
@@ -117,7 +117,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             for protocol, bench in benches.items():
                 execute(args, runnable, bench, protocol)
         measured = rp.measure(runnable, sources, benches, roots, args.repetitions, args.convention, eao_range, reasons)
-        labels = {k: VARIANTS[k].label for k in spec.rows}
+        labels = {k: ROWS[k].label for k in spec.rows}
         extra = {'convention': args.convention, 'eao_range': list(eao_range), 'repetitions': args.repetitions,
                  'results': {p: str(r) for p, r in roots.items()}, 'speed': rp.speed_summary(measured)}
         note = rp.convention_note(args.convention, eao_range, benches, spec.paper_dataset)
@@ -200,7 +200,7 @@ def register(sub: Any) -> None:
     """Add the evaluation subcommands to the `metartt` parser."""
     r = sub.add_parser('run', help='run variants on a benchmark (resumable, parallel, shardable)')
     add_data_options(r)
-    r.add_argument('--variants', required=True, help=f'comma-separated rows: {",".join(VARIANTS)}')
+    r.add_argument('--variants', required=True, help=f'comma-separated rows: {",".join(ROWS)}')
     r.add_argument('--protocol', choices=runner.PROTOCOLS, default='ope', help='one pass, or VOT reset-based')
     r.set_defaults(func=cmd_run)
 
@@ -231,7 +231,8 @@ def register(sub: Any) -> None:
                                                '(writers from metartt_tracker.integrations)')
     ex.add_argument('results_dir', help='got10k-layout root, e.g. results/sot/ope')
     ex.add_argument('--tracker', required=True, help='tracker folder inside it, e.g. rtmdnet')
-    ex.add_argument('--layout', required=True, help='target layout, e.g. pysot or pytracking')
+    ex.add_argument('--layout', required=True, help='target layout: pysot, pytracking or got10k')
     ex.add_argument('--out', required=True, help='destination root')
-    ex.add_argument('--option', action='append', metavar='KEY=VALUE', help='writer option, e.g. dataset=OTB100')
+    ex.add_argument('--option', action='append', metavar='KEY=VALUE',
+                    help='writer option: dataset=OTB100 (pysot), parameter=default (pytracking)')
     ex.set_defaults(func=cmd_export)

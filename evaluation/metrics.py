@@ -1,5 +1,9 @@
 """Tracking metrics, vectorised over frames, each computed the way a named reference toolkit does.
 
+Overlaps come from `metartt_tracker.overlap` (the one overlap module: `box_iou`, `raster_overlaps`),
+frame states are `metartt_tracker.results.FrameState` and a reset-based run is a
+`metartt_tracker.results.ResetRun`.
+
 OPE (OTB / UAV123 / TC128 / DTB70 / LaSOT; got10k `experiments/otb.py`):
 - IoU of (x, y, w, h) boxes as `got10k.utils.metrics.rect_iou` (no +1 pixel offsets);
 - success curve on 21 thresholds linspace(0, 1, 21) with IoU > t (strict), AUC = the curve's mean;
@@ -17,24 +21,26 @@ AO = mean, SR0.5 / SR0.75 = fraction above 0.5 / 0.75.
 VOT reset-based ("supervised") protocol, as vot-toolkit 0.7.4 (`analysis/supervised.py`) computes
 it: overlaps of rasterised regions (`region/raster.py`), accuracy without 10 burn-in frames after
 each (re)initialisation, failures, and EAO over a sequence-length range (VOT2016: [108, 371]).
-A run is per-frame boxes plus codes: TRACKED, or VOT's specials INIT (1), FAILURE (2), SKIPPED (0).
+A run is a `ResetRun`: per-frame boxes plus a `FrameState` each (TRACKED, or VOT's INIT, FAILURE, SKIPPED).
 
 FPS: frames / total tracking seconds, with and without the first frame (plus got10k's mean of
 per-frame 1/t for comparison).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from metartt_tracker.overlap import box_iou, raster_overlaps
+from metartt_tracker.results import FrameState, ResetRun
 
 SUCCESS_THRESHOLDS = np.linspace(0, 1, 21)
 PRECISION_THRESHOLDS = np.arange(0, 51)
 NORM_PRECISION_THRESHOLDS = np.arange(0, 51) / 100
 GOT10K_THRESHOLDS = np.linspace(0, 1, 101)
 
-SKIPPED, INIT, FAILURE, TRACKED = 0, 1, 2, -1  # VOT trajectory codes (0/1/2 are vot-toolkit's own)
 VOT2016_EAO_RANGE = (108, 371)
 VOT2017_EAO_RANGE = (100, 356)
 
@@ -51,29 +57,6 @@ def valid_gt(gt: np.ndarray) -> np.ndarray:
     gt = _boxes(gt)
     with np.errstate(invalid='ignore'):
         return np.all(np.isfinite(gt), axis=1) & (gt[:, 2] > 0) & (gt[:, 3] > 0)
-
-
-def bound_boxes(boxes: np.ndarray, size: tuple[float, float]) -> np.ndarray:
-    """Clip boxes to the image exactly as got10k's `rect_iou(bound=...)` does (x first, then w)."""
-    b = _boxes(boxes).copy()
-    b[:, 0] = np.clip(b[:, 0], 0, size[0])
-    b[:, 1] = np.clip(b[:, 1], 0, size[1])
-    b[:, 2] = np.clip(b[:, 2], 0, size[0] - b[:, 0])
-    b[:, 3] = np.clip(b[:, 3], 0, size[1] - b[:, 1])
-    return b
-
-
-def overlaps(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | None = None) -> np.ndarray:
-    """Per-frame IoU of two (N, 4) box arrays (got10k's `rect_iou`; NaN stays NaN)."""
-    pred, gt = _boxes(pred), _boxes(gt)
-    if bound is not None:
-        pred, gt = bound_boxes(pred, bound), bound_boxes(gt, bound)
-    lt = np.maximum(pred[:, :2], gt[:, :2])
-    rb = np.minimum(pred[:, :2] + pred[:, 2:], gt[:, :2] + gt[:, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
-    union = np.prod(pred[:, 2:], axis=1) + np.prod(gt[:, 2:], axis=1) - inter
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.clip(inter / (union + np.finfo(float).eps), 0.0, 1.0)
 
 
 def center_errors(pred: np.ndarray, gt: np.ndarray, normalize: bool = False) -> np.ndarray:
@@ -173,7 +156,7 @@ def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metar
     keep_prec = frames & ~invalid if c.precision_invalid == 'drop' else frames
     hit = invalid & (c.precision_invalid == 'hit')
     miss = np.zeros(len(gt), bool)
-    ious = np.where(invalid, -1.0, overlaps(pred, gt))
+    ious = np.where(invalid, -1.0, box_iou(pred, gt))
     if not keep_succ.any():
         raise ValueError('no frame with a valid ground-truth box to score')
     return Curves(_rate(ious, SUCCESS_THRESHOLDS, True, keep_succ, miss),
@@ -218,7 +201,7 @@ def got10k_ious(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray | None = N
         raise ValueError(f'{len(pred)} predicted boxes but {len(gt)} ground-truth rows')
     keep = valid_gt(gt) if visible is None else np.asarray(visible, bool).copy()
     keep[:1] = False
-    return overlaps(pred, gt, size)[keep]
+    return box_iou(pred, gt, size)[keep]
 
 
 def ao_sr(ious: np.ndarray | Sequence[np.ndarray]) -> dict[str, float]:
@@ -253,180 +236,45 @@ def got10k_speed(times: np.ndarray | Sequence[np.ndarray]) -> float:
     return float(np.mean(1.0 / t)) if len(t) else -1.0
 
 
-# --------------------------------------------------------------------------- VOT rasterised overlap
-
-
-def _round_rects(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rounded (x, y, w, h), pixel bounds (l, t, r, b) and emptiness; NaN rows are VOT's empty region."""
-    r = np.round(_boxes(boxes))
-    empty = np.any(np.isnan(r), axis=1)
-    r[empty] = 0
-    bounds = np.stack([r[:, 0], r[:, 1], r[:, 0] + r[:, 2] - 1, r[:, 1] + r[:, 3] - 1], axis=1)
-    bounds[empty] = 0
-    return r, bounds, empty
-
-
-def _rect_span(lo: np.ndarray, extent: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel interval [first, last] a rectangle fills in a raster window [b0, b1] with b0 >= 0 (raster.py)."""
-    first, last = np.maximum(lo, b0), np.minimum(lo + extent - 1, b1)
-    outside = (lo > b1) | (lo + extent - 1 < b0)
-    return first, np.where(outside, first - 1, last)
-
-
-def _polygon_rows(points: np.ndarray, window: tuple[int, int, int, int]) -> np.ndarray:
-    """Boolean mask of a polygon over a raster window, with vot-toolkit's scanline rules."""
-    x0, y0, x1, y1 = window
-    width, height = x1 - x0 + 1, y1 - y0 + 1
-    p = np.round(points) - [x0, y0]
-    yi, xi = p[:, 1], p[:, 0]
-    yj, xj = np.roll(yi, 1), np.roll(xi, 1)  # edge (j, i) with j = i - 1, cyclic
-    row = np.arange(height, dtype=np.float64)[:, None]
-    cross = (((yi <= row) & (yj > row)) | ((yj <= row) & (yi > row)) | ((yi < row) & (yj >= row))
-             | ((yj < row) & (yi >= row)) | ((yi == yj) & (yi == row)))
-    r, k = yj - yi, xj - xi
-    with np.errstate(divide='ignore', invalid='ignore'):
-        nx = np.where(r != 0, xi + (row - yi) / np.where(r != 0, r, 1) * k, xi)
-    nx = np.trunc(np.broadcast_to(nx, cross.shape))
-    nodes = np.sort(np.where(cross, nx, np.inf), axis=1)
-    count = cross.sum(axis=1)
-    diff = np.zeros((height, width + 1), np.int64)
-    ptr, live = np.zeros(height, np.int64), np.ones(height, bool)
-    rows = np.arange(height)
-    for _ in range(len(p)):
-        act = live & (ptr < count - 1)
-        if not act.any():
-            break
-        a = nodes[rows, np.minimum(ptr, len(p) - 1)]
-        b = nodes[rows, np.minimum(ptr + 1, len(p) - 1)]
-        live &= ~(act & (a >= width))
-        act &= live
-        skip = act & (a == b) & (ptr < count - 2)
-        fill = act & ~skip & (b >= 0)
-        lo, hi = np.maximum(a[fill], 0).astype(np.int64), np.minimum(b[fill], width - 1).astype(np.int64)
-        ok = hi >= lo
-        np.add.at(diff, (rows[fill][ok], lo[ok]), 1)
-        np.add.at(diff, (rows[fill][ok], hi[ok] + 1), -1)
-        ptr = ptr + np.where(skip, 1, np.where(act, 2, 0))
-    return np.cumsum(diff[:, :width], axis=1) > 0
-
-
-def _polygon_bounds(points: np.ndarray) -> np.ndarray:
-    p = np.round(points)
-    return np.round([p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()])
-
-
-def raster_overlaps(pred: np.ndarray, gt: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Per-frame overlap as vot-toolkit computes it: regions rounded and rasterised to pixels.
-
-    `pred` (N, 4) boxes, NaN rows = special frames (empty regions); `gt` (N, 4) boxes or (N, 8)
-    polygons, NaN rows = empty; `size` (W, H) bounds the raster as every vot analysis does
-    (`bounded=True`; vot's unbounded path mis-indexes regions left of x = 0 and is not reproduced).
-    """
-    p = _round_rects(pred)
-    gt = np.asarray(gt, dtype=np.float64)
-    if gt.ndim != 2 or gt.shape[1] not in (4, 8) or len(gt) != len(p[0]):
-        raise ValueError(f'ground truth must be (N, 4) boxes or (N, 8) polygons for {len(p[0])} frames, got {gt.shape}')
-    if gt.shape[1] == 4:
-        return _rect_raster_overlaps(p, _round_rects(gt), size)
-    return np.array([_poly_raster_overlap(p[0][i], p[1][i], p[2][i], g.reshape(-1, 2), size) for i, g in enumerate(gt)])
-
-
-def _window(b1: np.ndarray, b2: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The raster window (union bounds within the image), and which frames are 'both empty' (1) or outside (0)."""
-    union = np.stack([np.minimum(b1[..., 0], b2[..., 0]), np.minimum(b1[..., 1], b2[..., 1]),
-                      np.maximum(b1[..., 2], b2[..., 2]), np.maximum(b1[..., 3], b2[..., 3])], axis=-1)
-    identical = (union[..., 0] >= union[..., 2]) | (union[..., 1] >= union[..., 3])
-    win = np.stack([np.maximum(0, union[..., 0]), np.maximum(0, union[..., 1]),
-                    np.minimum(size[0] - 1, union[..., 2]), np.minimum(size[1] - 1, union[..., 3])], axis=-1)
-    outside = (win[..., 0] >= win[..., 2]) | (win[..., 1] >= win[..., 3])
-    return win, identical, outside
-
-
-def _spans(r: np.ndarray, empty: np.ndarray, win: np.ndarray) -> tuple[np.ndarray, ...]:
-    """First / last column and row a rounded rectangle fills inside its raster window."""
-    fx, lx = _rect_span(r[..., 0], r[..., 2], win[..., 0], win[..., 2])
-    fy, ly = _rect_span(r[..., 1], r[..., 3], win[..., 1], win[..., 3])
-    return fx, np.where(empty, fx - 1, lx), fy, ly
-
-
-def _area(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    return np.clip(x1 - x0 + 1, 0, None) * np.clip(y1 - y0 + 1, 0, None)
-
-
-def _rect_raster_overlaps(p: tuple[np.ndarray, ...], g: tuple[np.ndarray, ...], size: tuple[int, int]) -> np.ndarray:
-    win, identical, outside = _window(p[1], g[1], size)
-    ax0, ax1, ay0, ay1 = _spans(p[0], p[2], win)
-    bx0, bx1, by0, by1 = _spans(g[0], g[2], win)
-    inter = _area(np.maximum(ax0, bx0), np.minimum(ax1, bx1), np.maximum(ay0, by0), np.minimum(ay1, by1))
-    union = _area(ax0, ax1, ay0, ay1) + _area(bx0, bx1, by0, by1) - inter
-    out = inter / np.where(union > 0, union, 1)
-    return np.where(identical, 1.0, np.where(outside, 0.0, out))
-
-
-def _poly_raster_overlap(rect: np.ndarray, bounds: np.ndarray, empty: bool, poly: np.ndarray,
-                         size: tuple[int, int]) -> float:
-    win, identical, outside = _window(bounds[None], _polygon_bounds(poly)[None], size)
-    if identical[0] or outside[0]:
-        return float(identical[0])
-    w = tuple(int(v) for v in win[0])
-    mask = _polygon_rows(poly, w)
-    x0, x1, y0, y1 = (int(v[0]) for v in _spans(rect[None], np.array([empty]), win))
-    inside = mask[y0 - w[1]:max(y1 - w[1] + 1, y0 - w[1]), x0 - w[0]:max(x1 - w[0] + 1, x0 - w[0])]
-    inter, rect_area = int(inside.sum()), int(_area(x0, x1, y0, y1))
-    union = int(mask.sum()) + rect_area - inter
-    return inter / union if union > 0 else 0.0
-
-
-def polygon_to_box(polygons: np.ndarray) -> np.ndarray:
-    """Axis-aligned boxes of (N, 8) polygons as vot-toolkit / TraX convert them: min corner, max - min."""
-    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 4, 2)
-    lo, hi = p.min(axis=1), p.max(axis=1)
-    return np.concatenate([lo, hi - lo], axis=1)
-
-
 # --------------------------------------------------------------------------- VOT accuracy, failures, EAO
 
 
-@dataclass(frozen=True)
-class VotRun:
-    """One reset-based run of one sequence: per-frame overlaps and trajectory codes."""
-
-    overlaps: np.ndarray  # (N,) raster overlaps with the ground truth (special frames: empty region)
-    codes: np.ndarray  # (N,) TRACKED, INIT, FAILURE or SKIPPED
-
-    @classmethod
-    def from_boxes(cls, boxes: np.ndarray, codes: np.ndarray, gt: np.ndarray,
-                   size: tuple[int, int]) -> 'VotRun':
-        """Overlaps computed from boxes (NaN on special frames) against boxes or polygons."""
-        codes = np.asarray(codes, dtype=np.int64)
-        boxes = np.where((codes == TRACKED)[:, None], _boxes(boxes), np.nan)
-        return cls(raster_overlaps(boxes, gt, size), codes)
+def with_vot_overlaps(run: ResetRun, regions: np.ndarray, size: tuple[int, int]) -> ResetRun:
+    """The run with its rasterised overlaps against ground-truth boxes or polygons (special frames: empty region)."""
+    return replace(run, overlaps=raster_overlaps(run.tracked_boxes(), regions, size))
 
 
-def vot_accuracy(run: VotRun, burnin: int = 10, ignore_unknown: bool = True) -> float:
+def _overlaps(run: ResetRun) -> np.ndarray:
+    if run.overlaps is None:
+        raise ValueError(f'{run.name}: no overlaps with the ground truth yet (with_vot_overlaps)')
+    return run.overlaps
+
+
+def vot_accuracy(run: ResetRun, burnin: int = 10, ignore_unknown: bool = True) -> float:
     """Mean overlap of tracked frames, skipping `burnin` frames from each (re)initialisation (vot's compute_accuracy)."""
-    c = run.codes
-    mask = c != FAILURE
+    overlaps, c = _overlaps(run), run.states
+    mask = c != FrameState.FAILURE
     if ignore_unknown:
-        mask &= c != SKIPPED
-    for i in np.flatnonzero(c == INIT):
+        mask &= c != FrameState.SKIPPED
+    for i in np.flatnonzero(c == FrameState.INIT):
         mask[i:i + burnin] = False
-    return float(run.overlaps[mask].mean()) if mask.any() else 0.0
+    return float(overlaps[mask].mean()) if mask.any() else 0.0
 
 
-def vot_failures(run: VotRun) -> int:
+def vot_failures(run: ResetRun) -> int:
     """Number of failures in a run."""
-    return int((run.codes == FAILURE).sum())
+    return run.failures
 
 
-def eao_fragments(run: VotRun) -> list[tuple[np.ndarray, bool]]:
+def eao_fragments(run: ResetRun) -> list[tuple[np.ndarray, bool]]:
     """Split a run into (overlaps from an init up to its failure, reached the end?) pieces, as vot does."""
-    fails, inits = np.flatnonzero(run.codes == FAILURE), np.flatnonzero(run.codes == INIT)
+    overlaps = _overlaps(run)
+    fails, inits = np.flatnonzero(run.states == FrameState.FAILURE), np.flatnonzero(run.states == FrameState.INIT)
     if not len(fails):
-        return [(run.overlaps, True)]
-    frags = [(run.overlaps[inits[i]:fails[i]], False) for i in range(len(fails))]
+        return [(overlaps, True)]
+    frags = [(overlaps[inits[i]:fails[i]], False) for i in range(len(fails))]
     if len(inits) > len(fails):
-        frags.append((run.overlaps[inits[-1]:], True))
+        frags.append((overlaps[inits[-1]:], True))
     return frags
 
 
@@ -449,7 +297,7 @@ def eao_score(curve: np.ndarray, low: int, high: int) -> float:
     return float(part.mean()) if len(part) else float('nan')
 
 
-def vot_scores(runs: dict[str, list[VotRun]], lengths: dict[str, int], eao_range: tuple[int, int] = VOT2016_EAO_RANGE,
+def vot_scores(runs: dict[str, list[ResetRun]], lengths: dict[str, int], eao_range: tuple[int, int] = VOT2016_EAO_RANGE,
                burnin: int = 10, sensitivity: float = 30.0) -> dict[str, object]:
     """Accuracy, failures and EAO over sequences (each with its repetitions), as vot-toolkit aggregates them.
 

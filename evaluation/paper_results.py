@@ -3,7 +3,7 @@
 Jung, You, Noh, Cho, Han. Real-Time Object Tracking via Meta-Learning: Efficient Model Adaptation
 and One-Shot Channel Pruning. AAAI 2020, Tables 1-4. Succ / Prec are percentages (OTB success AUC
 and precision at 20 px), FPS measured on a Titan Xp GPU with an i7-6850K, PR the prune rate in %.
-Keys of each table's rows are `evaluation.variants` keys.
+Keys of each table's rows are `evaluation.rows.ROWS` keys.
 """
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from metartt_tracker.fileio import atomic_write
+
 from .metrics import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS, Curves
 
 COLUMN_WIDTH = 3.4  # inches: one column of a two-column paper
@@ -42,14 +44,11 @@ def _figure(height: float = 2.6) -> tuple:
 
 def _save(fig: object, stem: Path) -> list[Path]:
     import matplotlib.pyplot as plt
-    stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ('png', 'pdf'):
-        path = stem.with_suffix(f'.{ext}')
-        tmp = path.with_name(path.stem + '.partial.' + ext)
-        fig.savefig(tmp, bbox_inches='tight')
-        tmp.replace(path)
-        paths.append(path)
+        def save(tmp: Path, ext: str = ext) -> None:
+            fig.savefig(tmp, format=ext, bbox_inches='tight')  # the temp name ends in .tmp: name the format
+        paths.append(atomic_write(stem.with_suffix(f'.{ext}'), save))
     plt.close(fig)
     return paths
 

@@ -14,20 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from metartt_tracker.version import code_version
 from metartt_tracker.data.benchmarks import Benchmark
-from metartt_tracker.results import write_text_atomic
+from metartt_tracker.fileio import atomic_write
 
 from .paper_results import SOURCE
 from .scoring import Scores
-
-
-def _code_version() -> str:
-    try:
-        from metartt_tracker.checkpoint import code_version
-        return code_version()
-    except ImportError:  # pragma: no cover - the core always has it
-        from metartt_tracker import __version__
-        return __version__
 
 
 def dataset_record(bench: Benchmark) -> dict[str, Any]:
@@ -58,7 +50,7 @@ def this_machine() -> dict[str, Any]:
 
 def provenance(what: str, benches: dict[str, Benchmark], scores: dict[str, Scores], **extra: Any) -> dict[str, Any]:
     """The sidecar content of one artefact."""
-    return {'artefact': what, 'package': 'metartt', 'code_version': _code_version(),
+    return {'artefact': what, 'package': 'metartt', 'code_version': code_version(),
             'created': dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds'), 'command': sys.argv,
             'datasets': {k: dataset_record(b) for k, b in benches.items()},
             'trackers': {label: tracker_record(s) for label, s in scores.items()},
@@ -67,4 +59,4 @@ def provenance(what: str, benches: dict[str, Benchmark], scores: dict[str, Score
 
 def write_sidecar(stem: Path, record: dict[str, Any]) -> Path:
     """`<stem>.json` next to the artefact's files, written atomically."""
-    return write_text_atomic(stem.with_suffix('.json'), json.dumps(record, indent=1, default=str) + '\n')
+    return atomic_write(stem.with_suffix('.json'), json.dumps(record, indent=1, default=str) + '\n')

@@ -6,47 +6,38 @@ never filled in. Other trackers' result folders (`--compare LABEL=DIR`) join eve
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from metartt_tracker.data.benchmarks import Benchmark
-from metartt_tracker.results import write_text_atomic
+from metartt_tracker.fileio import atomic_write
+from metartt_tracker.meta import train as train_checkpoint
 
 from . import plots, tables
 from .metrics import CONVENTIONS
 from .provenance import provenance, write_sidecar
 from .scoring import ResultSource, Scores, score_ope, score_supervised
-from .variants import VariantSpec
+from .rows import Row
 
 
-def train_missing(spec: VariantSpec, recipe: str, weights_dir: Path, train_kwargs: dict[str, Any] | None = None) -> str | None:
+def train_missing(spec: Row, recipe: str, weights_dir: Path, train_kwargs: dict[str, Any] | None = None) -> str | None:
     """Train a row's checkpoint with the named recipe; None on success, else why it stays missing.
 
     `train_kwargs` (training data, split, validation split, threads) go to `metartt_tracker.meta.train`."""
     if spec.train is None:
         return f'{spec.key} cannot be trained by the meta-training recipes'
-    try:
-        meta = importlib.import_module('metartt_tracker.meta')
-    except ModuleNotFoundError as e:
-        if not (e.name or '').startswith('metartt_tracker.meta'):
-            raise
-        return 'missing weights (metartt_tracker.meta is not installed)'
-    train: Callable[..., Any] | None = getattr(meta, 'train', None)
-    if train is None:
-        return 'missing weights (metartt_tracker.meta has no train(recipe, out_path, ...))'
     out = spec.checkpoint_path(weights_dir)
     try:
-        train(recipe, out, **spec.train, **(train_kwargs or {}))
+        train_checkpoint(recipe, out, **spec.train, **(train_kwargs or {}))
     except Exception as e:  # noqa: BLE001 - report the row, keep the table
         return f'training failed: {type(e).__name__}: {e}'
     return None if out and out.is_file() else f'training wrote no checkpoint at {out}'
 
 
-def availability(specs: list[VariantSpec], weights_dir: Path, recipe: str | None,
+def availability(specs: list[Row], weights_dir: Path, recipe: str | None,
                  train_kwargs: dict[str, Any] | None = None) -> dict[str, str]:
     """{row key: reason} for rows that cannot run (missing weights, failed training)."""
     from metartt_tracker import MissingWeightsError
@@ -71,7 +62,7 @@ class Measured:
     compare: dict[str, dict[str, Scores]] = field(default_factory=dict)  # protocol -> label -> scores
 
 
-def measure(specs: list[VariantSpec], sources: list[ResultSource], benches: dict[str, Benchmark],
+def measure(specs: list[Row], sources: list[ResultSource], benches: dict[str, Benchmark],
             roots: dict[str, Path], repetitions: int, convention: str, eao_range: tuple[int, int],
             skip: dict[str, str]) -> Measured:
     """Score every runnable row on each protocol's benchmark, plus the compared result folders."""
@@ -120,7 +111,7 @@ def write_table(spec: tables.TableSpec, measured: Measured, labels: dict[str, st
     all_labels = {**labels, **{f'cmp:{k}': k for k in compare_labels}}
     rows = tables.build_rows(rows_spec, merged, all_labels, reasons, spec.name)
     stem = out_dir / spec.name
-    files = [write_text_atomic(stem.with_suffix(ext), render(rows_spec, rows, note))
+    files = [atomic_write(stem.with_suffix(ext), render(rows_spec, rows, note))
              for ext, render in tables.RENDERERS.items()]
     tag = (lambda p: f' [{p}]') if len(measured.rows) > 1 else (lambda p: '')  # noqa: E731
     scored = {f'{labels.get(k, k)}{tag(p)}': s for p, group in measured.rows.items() for k, s in group.items()}

@@ -10,25 +10,29 @@ Each run leaves `<seq>_00r_info.json` beside its boxes: seed, weights checksum, 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from metartt_tracker import MissingWeightsError
-from metartt_tracker.data.benchmarks import Benchmark, BenchmarkSequence
-from metartt_tracker.results import got10k_paths, track_sequence, write_got10k, write_text_atomic
+from metartt_tracker.data.benchmarks import Benchmark
+from metartt_tracker.data.sequences import Sequence
+from metartt_tracker.errors import MissingWeightsError
+from metartt_tracker.fileio import atomic_write, sha256_file
+from metartt_tracker.results import got10k_paths, track_sequence, write_got10k
+from metartt_tracker.tracker import MetaRTTTracker
+from metartt_tracker.version import code_version
 
+from .baselines import OpenCVTracker
+from .rows import Row
 from .vot_protocol import run_supervised, vot_paths, write_supervised
-from .variants import VariantSpec
 
 PROTOCOLS = ('ope', 'supervised')
 
@@ -37,8 +41,8 @@ PROTOCOLS = ('ope', 'supervised')
 class Job:
     """One variant on one sequence: the repetitions of it that still have to run."""
 
-    spec: VariantSpec
-    seq: BenchmarkSequence
+    spec: Row
+    seq: Sequence
     root: Path  # results root of the protocol (got10k layout for OPE, vot layout for reset-based)
     protocol: str = 'ope'
     repetitions: tuple[int, ...] = (1,)
@@ -63,15 +67,6 @@ class JobReport:
     error: str = ''
 
 
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file (weights checksums in provenance)."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def result_path(root: str | Path, protocol: str, tracker: str, seq: str, repetition: int) -> Path:
     """The file whose existence marks a finished run."""
     if protocol == 'ope':
@@ -79,16 +74,12 @@ def result_path(root: str | Path, protocol: str, tracker: str, seq: str, repetit
     return vot_paths(root, tracker, seq, repetition)['trajectory']
 
 
-def head(seq: BenchmarkSequence, n: int | None) -> BenchmarkSequence:
+def head(seq: Sequence, n: int | None) -> Sequence:
     """The first `n` frames of a sequence (quick runs and CI); the whole sequence for None."""
-    if not n or n >= len(seq):
-        return seq
-    cut = lambda a: None if a is None else a[:n]  # noqa: E731
-    return replace(seq, boxes=seq.boxes[:n], visible=cut(seq.visible), polygons=cut(seq.polygons),
-                   frames=replace(seq.frames, limit=n))
+    return seq if not n or n >= len(seq) else seq.head(n)
 
 
-def plan(specs: list[VariantSpec], bench: Benchmark, root: str | Path, protocol: str = 'ope', repetitions: int = 3,
+def plan(specs: list[Row], bench: Benchmark, root: str | Path, protocol: str = 'ope', repetitions: int = 3,
          seed: int = 0, threads: int = 1, weights_dir: str | Path = 'weights') -> list[Job]:
     """Jobs for every (variant, sequence) with at least one repetition not yet on disk, sorted."""
     if protocol not in PROTOCOLS:
@@ -121,13 +112,11 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def make_tracker(spec: VariantSpec, seed: int, weights_dir: str | Path, threads: int = 0) -> Any:
-    """A fresh tracker for a row: an OpenCV baseline, or ours from the checkpoint / variant."""
-    if spec.is_opencv:
-        from .baselines import OpenCVTracker
-        return OpenCVTracker(spec.variant.split('-', 1)[1], threads)
-    from metartt_tracker.checkpoint import build_tracker
-    return build_tracker(spec.variant, spec.backbone, spec.resolve_checkpoint(weights_dir), seed, **spec.overrides)
+def make_tracker(spec: Row, seed: int, weights_dir: str | Path, threads: int = 0) -> Any:
+    """A fresh tracker for a row: an OpenCV baseline, or ours from the row's `TrackerSpec`."""
+    if spec.baseline:
+        return OpenCVTracker(spec.baseline, threads)
+    return MetaRTTTracker.from_spec(spec.tracker_spec(seed, weights_dir))
 
 
 def _machine(threads: int) -> dict[str, Any]:
@@ -137,20 +126,16 @@ def _machine(threads: int) -> dict[str, Any]:
 
 def _info(job: Job, rep: int, seconds: np.ndarray, tracker: Any) -> dict[str, Any]:
     ckpt = job.spec.resolve_checkpoint(job.weights_dir)
-    info = {'tracker': job.spec.key, 'variant': job.spec.variant, 'overrides': job.spec.overrides,
+    info = {'tracker': job.spec.key, 'variant': job.spec.name, 'overrides': job.spec.overrides,
             'sequence': job.seq.name, 'repetition': rep, 'seed': job.seed + rep - 1, 'protocol': job.protocol,
             'frames': int(len(seconds)), 'seconds': float(np.sum(seconds)),
-            'checkpoint': str(ckpt) if ckpt else None, 'checkpoint_sha256': file_sha256(ckpt) if ckpt else None,
+            'checkpoint': str(ckpt) if ckpt else None, 'checkpoint_sha256': sha256_file(ckpt) if ckpt else None,
             'machine': _machine(job.threads), 'date': dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}
     for attr in ('prune_rate',):  # tracker facts a table reports when the tracker exposes them
         value = getattr(tracker, attr, None)
         if value is not None:
             info[attr] = float(value)
-    try:
-        from metartt_tracker.checkpoint import code_version
-        info['code_version'] = code_version()
-    except ImportError:
-        pass
+    info['code_version'] = code_version()
     cfg = getattr(tracker, 'cfg', None)
     if cfg is not None and hasattr(cfg, 'to_dict'):
         info['config'] = cfg.to_dict()
@@ -159,15 +144,16 @@ def _info(job: Job, rep: int, seconds: np.ndarray, tracker: Any) -> dict[str, An
 
 def _run_one(job: Job, rep: int, tick: Callable[[], None]) -> None:
     tracker = make_tracker(job.spec, job.seed + rep - 1, job.weights_dir, job.threads)
-    seq = job.seq.open()
+    seq = job.seq.check()
     target = result_path(job.root, job.protocol, job.spec.key, seq.name, rep)
     if job.protocol == 'ope':
         run: Any = track_sequence(tracker, seq.frames, seq.init_box, seq.name, lambda *_: tick())
     else:
-        run = run_supervised(tracker, seq.frames, job.seq.boxes, job.seq.regions, job.seq.image_size(), seq.name,
+        run = run_supervised(tracker, seq.frames, seq.boxes, seq.regions, seq.image_size(), seq.name,
                              on_frame=tick)
-    info = _info(job, rep, run.times, tracker)  # provenance first: the results file marks completion
-    write_text_atomic(target.with_name(target.stem + '_info.json'), json.dumps(info, indent=1, default=str))
+    seconds = np.nan_to_num((run if job.protocol == 'ope' else run.result).times)  # 0 on skipped frames
+    info = _info(job, rep, seconds, tracker)  # provenance first: the results file marks completion
+    atomic_write(target.with_name(target.stem + '_info.json'), json.dumps(info, indent=1, default=str))
     (write_got10k if job.protocol == 'ope' else write_supervised)(run, job.root, job.spec.key, rep)
 
 
@@ -223,5 +209,5 @@ def read_info(root: str | Path, protocol: str, tracker: str, seq: str, repetitio
     return json.loads(p.read_text()) if p.is_file() else {}
 
 
-__all__ = ['Job', 'JobReport', 'PROTOCOLS', 'file_sha256', 'head', 'make_tracker', 'parse_shard',
+__all__ = ['Job', 'JobReport', 'PROTOCOLS', 'head', 'make_tracker', 'parse_shard',
            'plan', 'read_info', 'result_path', 'run_job', 'run_jobs', 'shard']

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from metartt_tracker.data.benchmarks import Benchmark, BenchmarkSequence
-from metartt_tracker.data.sequences import read_boxes
-from metartt_tracker.results import read_got10k
+from metartt_tracker.data.benchmarks import Benchmark
+from metartt_tracker.data.sequences import Sequence, read_boxes
+from metartt_tracker.results import ResetRun, read_got10k
 
 from . import metrics as M
 from .vot_protocol import read_supervised
@@ -124,7 +124,7 @@ class Scores:
 
 
 @lru_cache(maxsize=4096)
-def _size(seq: BenchmarkSequence) -> tuple[int, int]:
+def _size(seq: Sequence) -> tuple[int, int]:
     return seq.image_size()
 
 
@@ -173,16 +173,16 @@ def score_supervised(bench: Benchmark, source: ResultSource, repetitions: int | 
     out = Scores(source.label, missing=missing)
     if not reps:
         return out
-    runs: dict[str, list[M.VotRun]] = {}
+    runs: dict[str, list[ResetRun]] = {}
     times = []
     for seq in bench:
         for r in reps:
             run = read_supervised(source.path.parent, source.path.name, seq.name, r)
-            if len(run.codes) != len(seq):
-                raise ValueError(f'{source.path}: {seq.name} repetition {r} has {len(run.codes)} frames, ground truth '
+            if len(run.states) != len(seq):
+                raise ValueError(f'{source.path}: {seq.name} repetition {r} has {len(run.states)} frames, ground truth '
                                  f'{len(seq)}')
-            runs.setdefault(seq.name, []).append(run.vot_run(seq.regions, _size(seq)))
-            times.append(run.times[run.times > 0])
+            runs.setdefault(seq.name, []).append(M.with_vot_overlaps(run, seq.regions, _size(seq)))
+            times.append(run.result.times[run.result.times > 0])
             out.infos.append(source.info(seq.name, r))
     lengths = {s.name: len(s) for s in bench}
     pooled = M.vot_scores(runs, lengths, eao_range, burnin)

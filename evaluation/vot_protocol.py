@@ -1,4 +1,4 @@
-"""VOT's reset-based ("supervised") protocol on one sequence, and the files its runs are stored in.
+"""VOT's reset-based ("supervised") protocol on one sequence, and the files its `ResetRun`s are stored in.
 
 It runs `metartt_tracker.results.track_with_resets` (the reset loop the pysot adapter shares),
 stopping a segment at the first frame whose rasterised overlap with the ground truth is
@@ -13,34 +13,22 @@ failure, `0` skipped, else `x,y,w,h`; `<seq>_001_time.value` holds seconds per f
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from metartt_tracker.results import FrameState, format_rows, track_with_resets, write_text_atomic
+from metartt_tracker.fileio import atomic_write
+from metartt_tracker.overlap import polygon_to_box, raster_overlaps
+from metartt_tracker.results import (FrameState, ResetRun, SequenceResult, format_reset_rows, format_rows,
+                                     track_with_resets)
 
-from .metrics import SKIPPED, TRACKED, VotRun, raster_overlaps, valid_gt
-
-
-@dataclass
-class SupervisedRun:
-    """One reset-based run: per-frame boxes (NaN on special frames), codes and seconds."""
-
-    name: str
-    boxes: np.ndarray  # (N, 4)
-    codes: np.ndarray  # (N,) TRACKED / INIT / FAILURE / SKIPPED
-    times: np.ndarray  # (N,) seconds in init / update (0 on skipped frames)
-
-    def vot_run(self, regions: np.ndarray, size: tuple[int, int]) -> VotRun:
-        """Overlaps against the ground-truth boxes or polygons, for the VOT metrics."""
-        return VotRun.from_boxes(self.boxes, self.codes, regions, size)
+from .metrics import valid_gt
 
 
 def run_supervised(tracker: Any, frames: Any, init_boxes: np.ndarray, regions: np.ndarray, size: tuple[int, int],
                    name: str = '', skip: int = 5, failure_overlap: float = 0.0,
-                   on_frame: Callable[[], None] | None = None) -> SupervisedRun:
+                   on_frame: Callable[[], None] | None = None) -> ResetRun:
     """VOT's reset-based protocol; `frames` must support indexing (a FrameSource); `on_frame()` per tracked frame."""
     valid = valid_gt(init_boxes)
 
@@ -48,11 +36,8 @@ def run_supervised(tracker: Any, frames: Any, init_boxes: np.ndarray, regions: n
         return bool(valid[i]) and raster_overlaps(box[None], regions[i:i + 1], size)[0] <= failure_overlap
 
     tick = None if on_frame is None else (lambda *_: on_frame())
-    result, states = track_with_resets(tracker, frames, lambda i: init_boxes[i] if valid[i] else None, failed,
-                                       name, skip, tick, length=len(valid))
-    codes = np.where(states == FrameState.TRACKED, TRACKED, states)
-    boxes = np.where((codes == TRACKED)[:, None], result.boxes, np.nan)  # specials carry no box in VOT files
-    return SupervisedRun(name, boxes, codes, np.nan_to_num(result.times))
+    return track_with_resets(tracker, frames, lambda i: init_boxes[i] if valid[i] else None, failed,
+                             name, skip, tick, length=len(valid))
 
 
 # --------------------------------------------------------------------------- files
@@ -66,12 +51,11 @@ def vot_paths(root: str | Path, tracker: str, seq: str, repetition: int = 1,
     return {'trajectory': d / f'{stem}.txt', 'binary': d / f'{stem}.bin', 'times': d / f'{stem}_time.value'}
 
 
-def write_supervised(run: SupervisedRun, root: str | Path, tracker: str, repetition: int = 1) -> Path:
-    """Write a run as vot-toolkit text results (times first, trajectory last = complete)."""
+def write_supervised(run: ResetRun, root: str | Path, tracker: str, repetition: int = 1) -> Path:
+    """Write a run as vot-toolkit text results (times first, 0 on skipped frames; trajectory last = complete)."""
     p = vot_paths(root, tracker, run.name, repetition)
-    lines = [f'{int(c)}' if c != TRACKED else ','.join(f'{v:.4f}' for v in b) for b, c in zip(run.boxes, run.codes)]
-    write_text_atomic(p['times'], format_rows(run.times[:, None], '%.6f'))
-    return write_text_atomic(p['trajectory'], '\n'.join(lines) + '\n')
+    atomic_write(p['times'], format_rows(np.nan_to_num(run.result.times)[:, None], '%.6f'))
+    return atomic_write(p['trajectory'], format_reset_rows(run.states, run.result.boxes))
 
 
 def _parse_line(line: str, where: str) -> tuple[np.ndarray, int]:
@@ -80,10 +64,9 @@ def _parse_line(line: str, where: str) -> tuple[np.ndarray, int]:
         return np.full(4, np.nan), int(vals[0])
     if len(vals) == 4:
         box = np.asarray(vals)
-        return box, SKIPPED if np.isnan(box).any() else TRACKED
+        return box, FrameState.SKIPPED if np.isnan(box).any() else FrameState.TRACKED
     if len(vals) >= 6 and len(vals) % 2 == 0:
-        p = np.asarray(vals).reshape(-1, 2)
-        return np.concatenate([p.min(0), p.max(0) - p.min(0)]), TRACKED
+        return polygon_to_box(vals)[0], FrameState.TRACKED
     raise ValueError(f'{where}: expected a code (0/1/2), x,y,w,h or a polygon, got {line.strip()[:40]!r}')
 
 
@@ -93,7 +76,7 @@ def _read_binary(path: Path) -> tuple[np.ndarray, np.ndarray]:
     version, n = struct.unpack_from('<hI', data, 0)
     if version != 1:
         raise ValueError(f'{path}: unsupported binary trajectory version {version}')
-    off, boxes, codes = struct.calcsize('<hI'), np.full((n, 4), np.nan), np.full(n, TRACKED)
+    off, boxes, codes = struct.calcsize('<hI'), np.full((n, 4), np.nan), np.full(n, int(FrameState.TRACKED))
     for i in range(n):
         kind = data[off]
         if kind == 0:
@@ -104,15 +87,14 @@ def _read_binary(path: Path) -> tuple[np.ndarray, np.ndarray]:
             off += 17
         elif kind == 2:
             k = struct.unpack_from('<H', data, off + 1)[0]
-            p = np.asarray(struct.unpack_from(f'<{2 * k}f', data, off + 3)).reshape(-1, 2)
-            boxes[i] = np.concatenate([p.min(0), p.max(0) - p.min(0)])
+            boxes[i] = polygon_to_box(struct.unpack_from(f'<{2 * k}f', data, off + 3))[0]
             off += 3 + 8 * k
         else:
             raise ValueError(f'{path}: region {i} has type {kind} (masks are not supported)')
     return boxes, codes
 
 
-def read_supervised(root: str | Path, tracker: str, seq: str, repetition: int = 1) -> SupervisedRun:
+def read_supervised(root: str | Path, tracker: str, seq: str, repetition: int = 1) -> ResetRun:
     """Read a reset-based run written by us, by vot-toolkit (text or binary) or by pysot."""
     p = vot_paths(root, tracker, seq, repetition)
     if p['trajectory'].is_file():
@@ -127,4 +109,4 @@ def read_supervised(root: str | Path, tracker: str, seq: str, repetition: int = 
     if p['times'].is_file():  # vot-toolkit leaves skipped frames blank
         t = np.array([float(v) if v.strip() else 0.0 for v in p['times'].read_text().splitlines()])
         times = t if len(t) == len(codes) else times
-    return SupervisedRun(seq, boxes, codes, times)
+    return ResetRun(SequenceResult(seq, boxes, np.full(len(codes), np.nan), times), codes)

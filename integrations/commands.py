@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from metartt_tracker.config import VARIANTS
-from metartt_tracker.results import write_text_atomic
+from metartt_tracker.fileio import atomic_write
 
 from .options import add_tracker_args, spec_from_args
 
@@ -70,7 +70,7 @@ def cmd_dropin(args: argparse.Namespace) -> int:
     if existing and not args.force:
         raise ValueError(f'{root / existing[0]} exists (use --force to overwrite)')
     for rel, text in files.items():
-        print(write_text_atomic(root / rel, text))
+        print(atomic_write(root / rel, text))
     if args.harness == 'pysot':
         print(f'now add to {root / "pysot/tracker/tracker_builder.py"}:\n{pysot.PYSOT_REGISTRATION}')
     return 0

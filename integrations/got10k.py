@@ -9,7 +9,8 @@ What our experiment subclasses change, and why:
   errors naming file:line, instead of numpy asserts deep inside a run;
 - records are written atomically, boxes last: got10k skips any sequence whose record exists,
   so a half-written file would be taken for a finished one;
-- ExperimentVOT gets numpy-2 shims (`np.NaN`, scalar `poly_iou`) only while it runs.
+- ExperimentVOT gets numpy-2 shims (`np.NaN`, a scalar `poly_iou`: `metartt_tracker.overlap`'s)
+  only while it runs.
 """
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from metartt_tracker.results import SequenceResult, format_rows, track_sequence, write_text_atomic
+from metartt_tracker.fileio import atomic_write
+from metartt_tracker.overlap import region_overlap
+from metartt_tracker.results import FrameState, SequenceResult, format_reset_rows, format_rows, track_sequence
+from metartt_tracker.tracker import MetaRTTTracker
 
 from .options import TrackerSpec
 from .regions import check_region, read_regions
-from .reset import FrameState
-from .results_io import reset_rows, write_got10k_toolkit, write_otb
+from .results_io import write_got10k_toolkit, write_otb
 
 try:
     from got10k.datasets import OTB, VOT
@@ -53,7 +56,7 @@ class MetaRTTGot10k(_Got10kTracker):
         self.spec = spec or TrackerSpec()
         super().__init__(name or self.spec.label, is_deterministic=not stochastic)
         self.stochastic = stochastic
-        self.tracker = self.spec.build()
+        self.tracker = MetaRTTTracker.from_spec(self.spec)
         self.inits = 0
         self.last_result: SequenceResult | None = None
 
@@ -104,21 +107,23 @@ def _swapped(owner: Any, name: str, value: Any) -> Iterator[None]:
             setattr(owner, name, old)
 
 
-def _scalar_poly_iou(polys1: Any, polys2: Any, bound: Any = None) -> Any:
-    """got10k's poly_iou, but one pair of regions gives a float (numpy 2 rejects the ragged
-    arrays ExperimentVOT._calc_iou otherwise builds from shape-(1,) results and NaNs)."""
-    ious = _ORIGINAL_POLY_IOU(polys1, polys2, bound)
-    return float(ious[0]) if np.ndim(polys1) == 1 else ious
+def _poly_iou(polys1: Any, polys2: Any, bound: Any = None) -> Any:
+    """got10k's `poly_iou(polys1, polys2, bound)` computed by `metartt_tracker.overlap.region_overlap`;
+    one pair of regions gives a float (numpy 2 rejects the ragged arrays ExperimentVOT._calc_iou
+    otherwise builds from shape-(1,) results and NaNs), rows of pairs give an array."""
+    if np.ndim(polys1) == 1:
+        return region_overlap(polys1, polys2, bound)
+    return np.array([region_overlap(a, b, bound) for a, b in zip(polys1, polys2)])
 
 
 @contextlib.contextmanager
 def numpy2_shims() -> Iterator[None]:
     """What got10k's ExperimentVOT needs under numpy 2, only while the block runs: `np.NaN`
-    (removed in numpy 2.0) and a `poly_iou` that returns scalars for single regions."""
+    (removed in numpy 2.0) and a `poly_iou` that returns scalars for single regions (ours)."""
     with contextlib.ExitStack() as stack:
         if 'NaN' not in np.__dict__:
             stack.enter_context(_swapped(np, 'NaN', np.nan))
-        stack.enter_context(_swapped(_vot_module, 'poly_iou', _scalar_poly_iou))
+        stack.enter_context(_swapped(_vot_module, 'poly_iou', _poly_iou))
         yield
 
 
@@ -280,8 +285,8 @@ class LocalVOT(_LocalExperiment, ExperimentVOT):
         if time_file.is_file():
             old = np.loadtxt(time_file, delimiter=',', ndmin=2)
             column = np.hstack([old, column]) if old.shape[0] == len(column) else column
-        write_text_atomic(time_file, format_rows(column, '%.4f').replace('nan', 'NaN'))
-        write_text_atomic(path, reset_rows(states, rects))
+        atomic_write(time_file, format_rows(column, '%.4f').replace('nan', 'NaN'))
+        atomic_write(path, format_reset_rows(states, rects))
         print('  Results recorded at', record_file)
 
 

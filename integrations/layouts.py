@@ -1,9 +1,12 @@
-"""Sequences for harness runs, and dataset layouts the toolkits read.
+"""Harness readers and exporters over the core `Sequence`: toolkit dataset layouts in and out.
 
 `load_sequences` reads a folder of sequences (GOT-10k, OTB or packed layout, optionally ordered
-by list.txt) or a pysot dataset (`<root>/<DS>.json`), checking everything before any tracking
-starts: a missing folder, an empty folder, a malformed ground-truth line or a zero-size initial
-region is an error naming the file (and line). `export_dataset` writes sequences in the layout a
+by list.txt) or a pysot dataset (`<root>/<DS>.json`) into `metartt_tracker.data.Sequence`s (the
+regions the toolkits score are `Sequence.regions`, the file they came from `.annotation`, the
+image files `.paths`), checking everything before any tracking starts: a missing folder, an
+empty folder, a malformed ground-truth line or a zero-size initial region is an error naming the
+file (and line). A truncated video is kept as far as it decodes (the reader warns). `max_frames`
+keeps the first frames (`Sequence.head`). `export_dataset` writes sequences in the layout a
 toolkit expects: 'got10k' (GOT-10k split folder), 'otb' (OTB-2015), 'vot' (vot-toolkit
 workspace sequences) or 'got10k-vot' (got10k's ExperimentVOT: frames beside groundtruth.txt).
 """
@@ -12,59 +15,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Iterable
 
 import numpy as np
 
-from metartt_tracker.data import ImageFolderFrames, open_sequence
-from metartt_tracker.results import format_rows, write_text_atomic
+from metartt_tracker.data import ImageFolderFrames, Sequence, open_sequence
+from metartt_tracker.fileio import atomic_write
+from metartt_tracker.results import format_rows
 
 from .regions import check_region, region_to_box
 
 LAYOUTS = ('got10k', 'otb', 'vot', 'got10k-vot')
 _GT_NAMES = ('groundtruth.txt', 'groundtruth_rect.txt')
-
-
-@dataclass
-class HarnessSequence:
-    """Indexable RGB frames and their ground-truth regions (N x 4 boxes or N x 8 polygons, 0-based)."""
-
-    name: str
-    frames: Sequence[Any]  # len() and [i] -> H x W x 3 uint8 RGB
-    regions: np.ndarray
-    gt_file: Path  # where the regions were read (named in errors)
-    paths: list[Path] | None = None  # the frames' image files, when the frames are files
-
-    def __len__(self) -> int:
-        return len(self.frames)
-
-    def iter_frames(self) -> Any:
-        """The frames in order (decoded one at a time)."""
-        return (self.frames[i] for i in range(len(self.frames)))
-
-
-class _Head:
-    """The first `n` frames of an indexable frame source."""
-
-    def __init__(self, frames: Sequence[Any], n: int) -> None:
-        self.frames, self.n = frames, min(n, len(frames))
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> Any:
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        return self.frames[i]
-
-
-def _head(seq: HarnessSequence, max_frames: int) -> HarnessSequence:
-    if max_frames <= 0 or max_frames >= len(seq):
-        return seq
-    paths = seq.paths[:max_frames] if seq.paths else None
-    return HarnessSequence(seq.name, _Head(seq.frames, max_frames), seq.regions[:max_frames], seq.gt_file, paths)
 
 
 def sequence_dirs(root: str | os.PathLike) -> list[Path]:
@@ -94,20 +57,21 @@ def gt_file_of(folder: Path) -> Path:
     return next((folder / n for n in _GT_NAMES if (folder / n).is_file()), folder / _GT_NAMES[0])
 
 
-def open_harness_sequence(folder: str | os.PathLike, max_frames: int = 0) -> HarnessSequence:
-    """One GOT-10k / OTB / packed sequence, first region checked."""
+def open_harness_sequence(folder: str | os.PathLike, max_frames: int = 0) -> Sequence:
+    """One GOT-10k / OTB / packed sequence, first region checked; a truncated video is cut to what decodes."""
     seq = open_sequence(folder)
-    gt = gt_file_of(Path(folder))
+    gt = seq.annotation or gt_file_of(Path(folder))
     if seq.boxes is None:
         raise ValueError(f'{folder}: no ground truth ({gt.name} missing)')
     if seq.boxes.shape[0] == 0:
         raise ValueError(f'{gt}: ground-truth file is empty')
     check_region(seq.boxes[0], f'{gt}:1')
-    paths = list(seq.frames.paths) if isinstance(seq.frames, ImageFolderFrames) else None
-    return _head(HarnessSequence(seq.name, seq.frames, np.array(seq.boxes), gt, paths), max_frames)
+    if seq.truncated:  # tracked as far as it decodes; the reader warned with both counts
+        seq = seq.head(len(seq.frames))
+    return seq.head(max_frames)
 
 
-def load_pysot_dataset(root: str | os.PathLike, dataset: str, max_frames: int = 0) -> list[HarnessSequence]:
+def load_pysot_dataset(root: str | os.PathLike, dataset: str, max_frames: int = 0) -> list[Sequence]:
     """The videos of a pysot dataset description `<root>/<dataset>.json` (img_names relative to root)."""
     root = Path(root)
     meta_file = root / f'{dataset}.json'
@@ -125,10 +89,17 @@ def load_pysot_dataset(root: str | os.PathLike, dataset: str, max_frames: int = 
         paths = [_resolve_image(root, m.get('video_dir', video), n, where) for n in names]
         regions = _regions_from_rows(rows, len(paths), where)
         check_region(regions[0], f'{where}, gt_rect[0]')
-        out.append(_head(HarnessSequence(video, ImageFolderFrames(paths), regions, meta_file, paths), max_frames))
+        out.append(_pysot_sequence(video, paths, regions, meta_file).head(max_frames))
     if not out:
         raise ValueError(f'{meta_file}: no videos in it')
     return out
+
+
+def _pysot_sequence(name: str, paths: list[Path], regions: np.ndarray, meta_file: Path) -> Sequence:
+    """A pysot video: boxes, plus the polygons as written when its regions are 8 numbers."""
+    polygons = regions if regions.shape[1] == 8 else None
+    boxes = np.array([region_to_box(r) for r in regions]).reshape(-1, 4)
+    return Sequence(name, ImageFolderFrames(paths), boxes, paths[0].parent, annotation=meta_file, polygons=polygons)
 
 
 def _resolve_image(root: Path, video_dir: str, name: str, where: str) -> Path:
@@ -153,7 +124,7 @@ def _regions_from_rows(rows: list[list[float]], n: int, where: str) -> np.ndarra
     return out
 
 
-def load_sequences(root: str | os.PathLike, dataset: str | None = None, max_frames: int = 0) -> list[HarnessSequence]:
+def load_sequences(root: str | os.PathLike, dataset: str | None = None, max_frames: int = 0) -> list[Sequence]:
     """A pysot dataset if `<root>/<dataset>.json` exists, else the sequence folders under `root`."""
     if dataset and (Path(root) / f'{dataset}.json').is_file():
         return load_pysot_dataset(root, dataset, max_frames)
@@ -161,7 +132,7 @@ def load_sequences(root: str | os.PathLike, dataset: str | None = None, max_fram
 
 
 # ------------------------------------------------------------------------------ export
-def export_dataset(seqs: Sequence[HarnessSequence], dest: str | os.PathLike, layout: str,
+def export_dataset(seqs: Iterable[Sequence], dest: str | os.PathLike, layout: str,
                    image_ext: str = 'jpg', force: bool = False) -> list[Path]:
     """Write sequences in a toolkit layout under `dest` (+ list.txt except for OTB); returns their folders.
 
@@ -170,18 +141,18 @@ def export_dataset(seqs: Sequence[HarnessSequence], dest: str | os.PathLike, lay
     """
     if layout not in LAYOUTS:
         raise ValueError(f'unknown layout {layout!r}; choose one of {LAYOUTS}')
-    dest = Path(dest)
+    dest, seqs = Path(dest), list(seqs)
     if layout == 'vot':
         for seq in seqs:
             for i, region in enumerate(seq.regions):
-                check_region(region, f'{seq.gt_file}:{i + 1} (VOT re-initialises from any frame)')
+                check_region(region, f'{seq.annotation or seq.name}:{i + 1} (VOT re-initialises from any frame)')
     folders = [_export_one(seq, dest, layout, image_ext, force) for seq in seqs]
     if layout != 'otb':
-        write_text_atomic(dest / 'list.txt', ''.join(f'{s.name}\n' for s in seqs))
+        atomic_write(dest / 'list.txt', ''.join(f'{s.name}\n' for s in seqs))
     return folders
 
 
-def _export_one(seq: HarnessSequence, dest: Path, layout: str, image_ext: str, force: bool) -> Path:
+def _export_one(seq: Sequence, dest: Path, layout: str, image_ext: str, force: bool) -> Path:
     final = dest / seq.name
     if final.exists() and not force:
         raise ValueError(f'{final} already exists (use force to replace it)')
@@ -200,7 +171,7 @@ def _export_one(seq: HarnessSequence, dest: Path, layout: str, image_ext: str, f
     return final
 
 
-def _write_frames(seq: HarnessSequence, folder: Path, pattern: str) -> tuple[int, int]:
+def _write_frames(seq: Sequence, folder: Path, pattern: str) -> tuple[int, int]:
     """Copy image files when the format already matches, else encode; returns (width, height)."""
     from PIL import Image
     folder.mkdir(parents=True)
@@ -220,19 +191,19 @@ def _write_frames(seq: HarnessSequence, folder: Path, pattern: str) -> tuple[int
     return size
 
 
-def _write_annotations(seq: HarnessSequence, folder: Path, layout: str, size: tuple[int, int], ext: str) -> None:
+def _write_annotations(seq: Sequence, folder: Path, layout: str, size: tuple[int, int], ext: str) -> None:
     boxes = np.array([region_to_box(r) for r in seq.regions]).reshape(-1, 4)
     if layout == 'otb':
-        write_text_atomic(folder / 'groundtruth_rect.txt', format_rows(boxes + [1, 1, 0, 0], '%.2f'))
+        atomic_write(folder / 'groundtruth_rect.txt', format_rows(boxes + [1, 1, 0, 0], '%.2f'))
         return
     regions = seq.regions if layout == 'vot' else boxes
-    write_text_atomic(folder / 'groundtruth.txt', format_rows(regions, '%.4f'))
+    atomic_write(folder / 'groundtruth.txt', format_rows(regions, '%.4f'))
     if layout == 'vot':
-        write_text_atomic(folder / 'sequence',
+        atomic_write(folder / 'sequence',
                           f'channels.color=color/%08d.{ext}\nformat=default\nfps=30\nname={seq.name}\n')
     elif layout == 'got10k':
         absent = ~np.all(np.isfinite(boxes), axis=1)
-        write_text_atomic(folder / 'absence.label', ''.join(f'{int(a)}\n' for a in absent))
-        write_text_atomic(folder / 'cover.label', ''.join('0\n' if a else '8\n' for a in absent))
-        write_text_atomic(folder / 'cut_by_image.label', '0\n' * len(boxes))
-        write_text_atomic(folder / 'meta_info.ini', f'[METAINFO]\nresolution: ({size[0]}, {size[1]})\n')
+        atomic_write(folder / 'absence.label', ''.join(f'{int(a)}\n' for a in absent))
+        atomic_write(folder / 'cover.label', ''.join('0\n' if a else '8\n' for a in absent))
+        atomic_write(folder / 'cut_by_image.label', '0\n' * len(boxes))
+        atomic_write(folder / 'meta_info.ini', f'[METAINFO]\nresolution: ({size[0]}, {size[1]})\n')

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from metartt_tracker.tracker import MetaRTTTracker
+
 from .options import TrackerSpec
 
 DROPIN_PATH = 'pysot/tracker/metartt_tracker.py'
@@ -31,7 +33,7 @@ class PysotAdapter:
     def __init__(self, spec: TrackerSpec | None = None, model: Any = None) -> None:
         self.spec = spec or TrackerSpec()
         self.model = model  # what pysot's build_tracker passes; MetaRTT brings its own network
-        self.tracker = self.spec.build()
+        self.tracker = MetaRTTTracker.from_spec(self.spec)
 
     def init(self, img: np.ndarray, bbox: Any) -> None:
         """img: BGR uint8 (H, W, 3); bbox: [x, y, w, h], 0-based."""

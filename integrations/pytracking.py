@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from metartt_tracker.config import VARIANTS
+from metartt_tracker.tracker import MetaRTTTracker
 
 from .options import TrackerSpec
 from .results_io import presence_score
@@ -56,7 +57,7 @@ class PytrackingAdapter:
     def initialize_features(self) -> None:
         """Load the model now (pytracking calls this once before its VOT loops)."""
         if self.tracker is None:
-            self.tracker = spec_from_params(self.params).build()
+            self.tracker = MetaRTTTracker.from_spec(spec_from_params(self.params))
 
     def predicts_segmentation_mask(self) -> bool:
         return False

@@ -1,8 +1,8 @@
 """Target regions as toolkits write them: rectangles (x, y, w, h) and 4-point polygons (8 values).
 
-Region files are checked line by line (errors name file:line), polygons become axis-aligned boxes
-for the tracker, and `overlap` is VOT's bounded overlap (both regions clipped to the image) used
-to detect failures in the reset protocol.
+Region files are checked line by line (errors name file:line) and polygons become axis-aligned
+boxes for the tracker. Their overlap (VOT's bounded overlap that detects failures in the reset
+protocol) is `metartt_tracker.overlap.region_overlap`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from metartt_tracker.overlap import polygon_to_box
+
 _SPLIT = re.compile(r'[,;\s]+')
 
 
@@ -22,8 +24,7 @@ def region_to_box(region: Sequence[float]) -> np.ndarray:
     if len(r) == 4:
         return r.copy()
     if len(r) >= 6 and len(r) % 2 == 0:
-        xs, ys = r[0::2], r[1::2]
-        return np.array([xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min()])
+        return polygon_to_box(r)[0]
     raise ValueError(f'a region is 4 numbers (x, y, w, h) or a polygon of 2k >= 6 numbers; got {len(r)}')
 
 
@@ -49,57 +50,6 @@ def is_valid_box(box: Sequence[float]) -> bool:
     """Finite with positive width and height."""
     b = np.asarray(box, dtype=np.float64)
     return bool(np.all(np.isfinite(b)) and b[2] > 0 and b[3] > 0)
-
-
-def _polygon(region: Sequence[float]) -> np.ndarray:
-    r = np.asarray(region, dtype=np.float64).reshape(-1)
-    if len(r) == 4:
-        x, y, w, h = r
-        return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
-    return r.reshape(-1, 2)
-
-
-def _clip(poly: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
-    """Sutherland-Hodgman clipping of a polygon to an axis-aligned rectangle."""
-    for axis, bound, keep_above in ((0, x0, True), (0, x1, False), (1, y0, True), (1, y1, False)):
-        if len(poly) == 0:
-            break
-        inside = poly[:, axis] >= bound if keep_above else poly[:, axis] <= bound
-        out = []
-        for i in range(len(poly)):
-            p, q, p_in, q_in = poly[i - 1], poly[i], inside[i - 1], inside[i]
-            if p_in != q_in:
-                t = (bound - p[axis]) / (q[axis] - p[axis])
-                out.append(p + t * (q - p))
-            if q_in:
-                out.append(q)
-        poly = np.array(out).reshape(-1, 2)
-    return poly
-
-
-def _area(poly: np.ndarray) -> float:
-    if len(poly) < 3:
-        return 0.0
-    x, y = poly[:, 0], poly[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
-def overlap(box: Sequence[float], region: Sequence[float], bounds: tuple[int, int] | None = None) -> float:
-    """IoU of a predicted x,y,w,h box and a rectangle or convex polygon, both clipped to (width, height).
-
-    NaN when the region is not annotated (non-finite values), as VOT ignores such frames.
-    """
-    region = np.asarray(region, dtype=np.float64)
-    if not np.all(np.isfinite(region)):
-        return float('nan')
-    if not np.all(np.isfinite(np.asarray(box, dtype=np.float64))):
-        return 0.0
-    x0, y0, x1, y1 = (0.0, 0.0, *bounds) if bounds else (-np.inf, -np.inf, np.inf, np.inf)
-    a, b = _clip(_polygon(box), x0, y0, x1, y1), _clip(_polygon(region), x0, y0, x1, y1)
-    bx, by, bw, bh = np.asarray(box, dtype=np.float64)
-    inter = _area(_clip(b, max(x0, bx), max(y0, by), min(x1, bx + bw), min(y1, by + bh))) if bw > 0 and bh > 0 else 0.0
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def read_regions(path: str | Path, widths: Sequence[int] = (4,), columns: slice | None = None) -> np.ndarray:

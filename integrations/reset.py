@@ -1,4 +1,4 @@
-"""The VOT reset (supervised) protocol as pysot runs it, on the shared reset loop.
+"""The VOT reset (supervised) protocol as pysot runs it, on the shared reset loop (`ResetRun` results).
 
 A failure is a frame whose predicted box has zero overlap with the ground truth (VOT2016 and
 pysot: `overlap <= 0`, polygons clipped to the image); the tracker is re-initialised from the
@@ -8,29 +8,16 @@ failures on vot-toolkit's rasterised overlap instead).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from metartt_tracker.results import FrameState, SequenceResult, track_with_resets
+from metartt_tracker.overlap import region_overlap
+from metartt_tracker.results import ResetRun, track_with_resets
 
-from .regions import is_valid_box, overlap, region_to_box
+from .regions import is_valid_box, region_to_box
 
-__all__ = ['FrameState', 'ResetRun', 'frame_size', 'run_reset_protocol']
-
-
-@dataclass
-class ResetRun:
-    """One reset-protocol run: the usual per-frame result plus the state of every frame."""
-
-    result: SequenceResult  # boxes/scores/times; NaN on skipped frames, the given box on INIT frames
-    states: np.ndarray  # FrameState per frame
-
-    @property
-    def failures(self) -> int:
-        """Number of failures (re-initialisations requested)."""
-        return int(np.sum(self.states == FrameState.FAILURE))
+__all__ = ['frame_size', 'run_reset_protocol']
 
 
 def frame_size(frame: Any) -> tuple[int, int]:
@@ -58,7 +45,6 @@ def run_reset_protocol(tracker: Any, frames: Sequence[Any], regions: np.ndarray,
         return box if box is not None and is_valid_box(box) else None
 
     def failed(i: int, frame: Any, box: np.ndarray) -> bool:
-        return overlap(box, regions[i], frame_size(frame)) <= failure_overlap  # NaN (not annotated): never
+        return region_overlap(box, regions[i], frame_size(frame)) <= failure_overlap  # NaN (not annotated): never
 
-    result, states = track_with_resets(tracker, frames, init_box_at, failed, name, skip)
-    return ResetRun(result, states)
+    return track_with_resets(tracker, frames, init_box_at, failed, name, skip)

@@ -18,18 +18,19 @@ boxes file last, so a file that exists is complete):
   where the toolkit does not look.
 
 Convert results of another run with e.g.
-`write_pysot(metartt_tracker.results.read_got10k(root, name, seq), 'results', 'OTB100', name)`.
+`write_pysot(metartt_tracker.results.read_got10k(root, name, seq), 'results', 'OTB100', name)`;
+`WRITERS` is that conversion per layout for `metartt export-results`.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from metartt_tracker.results import SequenceResult, format_rows, got10k_paths, write_text_atomic
-
-from .reset import FrameState, ResetRun
+from metartt_tracker.fileio import atomic_write
+from metartt_tracker.results import FrameState, ResetRun, SequenceResult, format_reset_rows, format_rows, got10k_paths
 
 # tools/test.py runs VOT2016/2018/2019 with resets; tools/eval.py also reads VOT2017 as a reset run
 PYSOT_RESET_DATASETS = ('VOT2016', 'VOT2017', 'VOT2018', 'VOT2019')
@@ -54,12 +55,6 @@ def pysot_result_path(root: PathLike, dataset: str, tracker: str, video: str) ->
     return sub / video / f'{video}_001.txt'
 
 
-def reset_rows(states: np.ndarray, boxes: np.ndarray, fmt: str = '%.4f') -> str:
-    """Reset-protocol lines: the state code on INIT/FAILURE/SKIPPED frames, the box on tracked ones."""
-    return ''.join((','.join(fmt % v for v in box) if s == FrameState.TRACKED else '%d' % s) + '\n'
-                   for s, box in zip(states, boxes))
-
-
 def write_pysot(result: SequenceResult, root: PathLike, dataset: str, tracker: str) -> Path:
     """One-pass result of one video in pysot's layout for `dataset` (any but the VOT reset ones)."""
     layout = pysot_layout(dataset)
@@ -67,19 +62,19 @@ def write_pysot(result: SequenceResult, root: PathLike, dataset: str, tracker: s
         raise ValueError(f'{dataset} is evaluated with resets in pysot: use write_pysot_baseline')
     path = pysot_result_path(root, dataset, tracker, result.name)
     if layout != 'ope':
-        write_text_atomic(path.parent / f'{result.name}_time.txt', format_rows(result.times[:, None], '%.6f'))
+        atomic_write(path.parent / f'{result.name}_time.txt', format_rows(result.times[:, None], '%.6f'))
     if layout == 'longterm':
         scores = ''.join('\n' if np.isnan(s) else '%.6f\n' % s for s in result.scores)
-        write_text_atomic(path.parent / f'{result.name}_001_confidence.value', scores)
-        return write_text_atomic(path, '1\n' + format_rows(result.boxes[1:], '%.4f'))
-    return write_text_atomic(path, format_rows(result.boxes, '%.4f'))
+        atomic_write(path.parent / f'{result.name}_001_confidence.value', scores)
+        return atomic_write(path, '1\n' + format_rows(result.boxes[1:], '%.4f'))
+    return atomic_write(path, format_rows(result.boxes, '%.4f'))
 
 
 def write_pysot_baseline(run: ResetRun, root: PathLike, dataset: str, tracker: str) -> Path:
     """A reset-protocol run in pysot's layout: <DS>/<tracker>/baseline/<video>/<video>_001.txt."""
     name = run.result.name
     path = Path(root) / dataset / tracker / 'baseline' / name / f'{name}_001.txt'
-    return write_text_atomic(path, reset_rows(run.states, run.result.boxes))
+    return atomic_write(path, format_reset_rows(run.states, run.result.boxes))
 
 
 def read_pysot_baseline(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -125,10 +120,10 @@ def write_pytracking(result: SequenceResult, results_path: PathLike, parameter: 
                      run_id: int | None = None, integer: bool = True) -> Path:
     """One sequence in pytracking's layout; `integer` truncates boxes as pytracking's writer does."""
     base = pytracking_dir(results_path, parameter, tracker, run_id) / result.name
-    write_text_atomic(f'{base}_time.txt', format_rows(result.times[:, None], '%f'))
-    write_text_atomic(f'{base}_object_presence_scores.txt', format_rows(presence_scores(result)[:, None], '%f'))
+    atomic_write(f'{base}_time.txt', format_rows(result.times[:, None], '%f'))
+    atomic_write(f'{base}_object_presence_scores.txt', format_rows(presence_scores(result)[:, None], '%f'))
     boxes = np.trunc(result.boxes) if integer else result.boxes
-    return write_text_atomic(f'{base}.txt', format_rows(boxes, '%d' if integer else '%.4f', '\t'))
+    return atomic_write(f'{base}.txt', format_rows(boxes, '%d' if integer else '%.4f', '\t'))
 
 
 def read_pytracking(results_path: PathLike, parameter: str, seq: str, tracker: str = 'metartt',
@@ -148,9 +143,9 @@ def write_otb(result: SequenceResult, root: PathLike, tracker: str) -> Path:
     """got10k's OTB-family layout (OTB, UAV123, DTB70, NfS): <tracker>/<seq>.txt + times/<seq>_time.txt,
     with our confidences in scores/<seq>_score.txt (a folder the toolkit does not read)."""
     d = Path(root) / tracker
-    write_text_atomic(d / 'times' / f'{result.name}_time.txt', format_rows(result.times[:, None], '%.8f'))
-    write_text_atomic(d / 'scores' / f'{result.name}_score.txt', format_rows(result.scores[:, None], '%.4f'))
-    return write_text_atomic(d / f'{result.name}.txt', format_rows(result.boxes, '%.3f'))
+    atomic_write(d / 'times' / f'{result.name}_time.txt', format_rows(result.times[:, None], '%.8f'))
+    atomic_write(d / 'scores' / f'{result.name}_score.txt', format_rows(result.scores[:, None], '%.4f'))
+    return atomic_write(d / f'{result.name}.txt', format_rows(result.boxes, '%.3f'))
 
 
 def write_got10k_toolkit(result: SequenceResult, root: PathLike, tracker: str, repetition: int = 1,
@@ -164,8 +159,38 @@ def write_got10k_toolkit(result: SequenceResult, root: PathLike, tracker: str, r
         old = np.loadtxt(p['times'], delimiter=',', ndmin=2)
         if old.shape[0] == len(times):
             times = np.hstack([old[:, :repetition - 1], times])
-    write_text_atomic(p['times'], format_rows(times, '%.6f'))
+    atomic_write(p['times'], format_rows(times, '%.6f'))
     if confidence:
         path = p['boxes'].with_name(f'{result.name}_{repetition:03d}_confidence.value')
-        write_text_atomic(path, format_rows(result.scores[:, None], '%.4f'))
-    return write_text_atomic(p['boxes'], format_rows(result.boxes, '%.3f'))
+        atomic_write(path, format_rows(result.scores[:, None], '%.4f'))
+    return atomic_write(p['boxes'], format_rows(result.boxes, '%.3f'))
+
+
+# --------------------------------------------------------------------------- export-results
+def _run_name(name: str, repetition: int) -> str:
+    """Repetition 1 keeps the name; repetition r > 1 becomes `<name>_<rrr>` (layouts holding one run)."""
+    return name if repetition == 1 else f'{name}_{repetition:03d}'
+
+
+def export_pysot(result: SequenceResult, root: PathLike, tracker: str, repetition: int = 1,
+                 dataset: str | None = None) -> Path:
+    """One repetition in pysot's layout of `dataset`; pysot keeps one run per tracker folder, so
+    repetition r > 1 goes to tracker `<tracker>_<rrr>` (pysot's eval.py --tracker_prefix finds them all)."""
+    if not dataset:
+        raise ValueError('the pysot layout depends on the dataset: give it as an option, e.g. dataset=OTB100')
+    return write_pysot(result, root, dataset, _run_name(tracker, repetition))
+
+
+def export_pytracking(result: SequenceResult, root: PathLike, tracker: str, repetition: int = 1,
+                      parameter: str = 'default', integer: bool = True) -> Path:
+    """One repetition in pytracking's layout: repetition 1 in <tracker>/<parameter>/, repetition r > 1
+    in <tracker>/<parameter>_<rrr>/ (pytracking's run id r)."""
+    return write_pytracking(result, root, parameter, tracker, None if repetition == 1 else repetition, integer)
+
+
+# layout -> writer(result, root, tracker, repetition, **options), as `evaluation.export` calls them
+WRITERS: dict[str, Callable[..., Path]] = {
+    'pysot': export_pysot,
+    'pytracking': export_pytracking,
+    'got10k': write_got10k_toolkit,
+}

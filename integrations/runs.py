@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from metartt_tracker.data import Sequence
 from metartt_tracker.results import track_sequence
+from metartt_tracker.tracker import MetaRTTTracker
 
-from .layouts import HarnessSequence, load_sequences
+from .layouts import load_sequences
 from .options import TrackerSpec
 from .pytracking import TRACKER_NAME, parameter_name
 from .regions import pysot_init_box, region_to_box
@@ -25,11 +27,11 @@ from .results_io import (pysot_layout, pysot_result_path, pytracking_dir, write_
                          write_pytracking)
 
 
-def _run_all(spec: TrackerSpec, seqs: list[HarnessSequence], target: Callable[[HarnessSequence], Path],
-             track_and_write: Callable[[Any, HarnessSequence], Path]) -> list[Path]:
+def _run_all(spec: TrackerSpec, seqs: list[Sequence], target: Callable[[Sequence], Path],
+             track_and_write: Callable[[Any, Sequence], Path]) -> list[Path]:
     """Track and write every sequence whose result file is missing; returns all result files."""
     todo = [s for s in seqs if not target(s).exists()]
-    tracker = spec.build() if todo else None
+    tracker = MetaRTTTracker.from_spec(spec) if todo else None
     for i, seq in enumerate(todo, 1):
         print(f'[{i}/{len(todo)}] {seq.name} ({len(seq)} frames)', file=sys.stderr)
         track_and_write(tracker, seq)
@@ -43,11 +45,11 @@ def run_pysot(spec: TrackerSpec, root: str | os.PathLike, dataset: str, results:
     name = name or spec.label
     seqs = load_sequences(root, dataset, max_frames)
 
-    def track_and_write(tracker: Any, seq: HarnessSequence) -> Path:
+    def track_and_write(tracker: Any, seq: Sequence) -> Path:
         if pysot_layout(dataset) == 'baseline':
             run = run_reset_protocol(tracker, seq.frames, seq.regions, seq.name, init_box=pysot_init_box)
             return write_pysot_baseline(run, results, dataset, name)
-        result = track_sequence(tracker, seq.iter_frames(), pysot_init_box(seq.regions[0]),
+        result = track_sequence(tracker, seq.frames, pysot_init_box(seq.regions[0]),
                                 seq.name)
         return write_pysot(result, results, dataset, name)
 
@@ -61,8 +63,8 @@ def run_pytracking(spec: TrackerSpec, root: str | os.PathLike, results_path: str
     seqs = load_sequences(root, max_frames=max_frames)
     out = pytracking_dir(results_path, parameter, TRACKER_NAME, run_id)
 
-    def track_and_write(tracker: Any, seq: HarnessSequence) -> Path:
-        result = track_sequence(tracker, seq.iter_frames(), region_to_box(seq.regions[0]),
+    def track_and_write(tracker: Any, seq: Sequence) -> Path:
+        result = track_sequence(tracker, seq.frames, region_to_box(seq.regions[0]),
                                 seq.name)
         return write_pytracking(result, results_path, parameter, TRACKER_NAME, run_id)
 

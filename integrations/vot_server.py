@@ -25,6 +25,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from metartt_tracker.tracker import MetaRTTTracker
+
 from .options import TrackerSpec, add_tracker_args, spec_from_args
 from .regions import region_to_box
 
@@ -33,7 +35,7 @@ class _Session:
     """The tracker plus what the server must remember between requests."""
 
     def __init__(self, spec: TrackerSpec, log: Path | None) -> None:
-        self.tracker = spec.build()
+        self.tracker = MetaRTTTracker.from_spec(spec)
         self.log = log
         self.ready = False
         self.box = np.zeros(4)

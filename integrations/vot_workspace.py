@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from metartt_tracker.config import variant_config
-from metartt_tracker.results import write_text_atomic
+from metartt_tracker.fileio import atomic_write
 
 from .layouts import export_dataset, load_sequences
 from .options import TrackerSpec
@@ -83,7 +83,7 @@ def tracker_entries(specs: Sequence[TrackerSpec], timeout: int = DEFAULT_TIMEOUT
 
 def _shipped(variant: str) -> bool:
     """Whether the package ships (checksum-valid) weights for a variant."""
-    from metartt_tracker.checkpoint import pretrained_path
+    from metartt_tracker.shipped import pretrained_path
     from metartt_tracker.errors import MissingWeightsError
     from metartt_tracker.importers import WeightsError
     try:
@@ -126,12 +126,12 @@ def create_workspace(workspace: str | os.PathLike, sequences: str | os.PathLike,
     stack_ref = _stack_ref(stack_name, min(len(s) for s in seqs), eao)
     export_dataset(seqs, ws / 'sequences', 'vot', force=force)
     if isinstance(stack_ref, dict):
-        write_text_atomic(ws / 'stack.yaml', yaml.safe_dump(stack_ref, sort_keys=False))
+        atomic_write(ws / 'stack.yaml', yaml.safe_dump(stack_ref, sort_keys=False))
         stack_ref = 'stack.yaml'
-    write_text_atomic(ws / 'trackers.ini', tracker_entries(specs, timeout, missing))
+    atomic_write(ws / 'trackers.ini', tracker_entries(specs, timeout, missing))
     (ws / 'results').mkdir(exist_ok=True)
-    write_text_atomic(ws / 'config.yaml', yaml.safe_dump({'registry': ['./trackers.ini'], 'stack': stack_ref},
-                                                         sort_keys=False))
+    atomic_write(ws / 'config.yaml', yaml.safe_dump({'registry': ['./trackers.ini'], 'stack': stack_ref},
+                                                    sort_keys=False))
     return ws
 
 

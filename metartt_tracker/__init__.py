@@ -1,7 +1,14 @@
-"""MetaRTT: RT-MDNet with meta-learned fast adaptation and one-shot channel pruning (AAAI 2020), pure PyTorch."""
-from .config import TrackerConfig, VARIANTS, variant_config
-from .tracker import MetaRTTTracker, MissingWeightsError
-from .checkpoint import build_tracker
+"""MetaRTT: RT-MDNet with meta-learned fast adaptation and one-shot channel pruning (AAAI 2020), pure PyTorch.
 
-__version__ = '0.1.0'
-__all__ = ['build_tracker', 'MetaRTTTracker', 'MissingWeightsError', 'TrackerConfig', 'VARIANTS', 'variant_config', '__version__']
+Layout of the core: `config` (every number), `factory` (what a variant / checkpoint request means
+in weights; `TrackerSpec`), `tracker` (`MetaRTTTracker`, the per-frame algorithm), `checkpoint`
+(the file format), `shipped` (the sha256-verified weights in `weights/`), `fileio` (atomic writes).
+"""
+from .config import VARIANTS, TrackerConfig, variant_config
+from .errors import MissingWeightsError
+from .factory import TrackerSpec
+from .tracker import MetaRTTTracker, build_tracker
+from .version import __version__
+
+__all__ = ['build_tracker', 'MetaRTTTracker', 'MissingWeightsError', 'TrackerConfig', 'TrackerSpec', 'VARIANTS',
+           'variant_config', '__version__']

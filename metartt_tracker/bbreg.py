@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .sampling import iou
+from .overlap import box_iou
 
 
 def encode(boxes: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -45,7 +45,7 @@ class BBoxRegressor:
     def fit(self, feats: Tensor, boxes: np.ndarray, gt: np.ndarray) -> int:
         """Fit on samples whose IoU / area ratio with `gt` is in range; returns how many were used."""
         gt = np.asarray(gt, dtype=np.float64)
-        keep = self._in_range(iou(boxes, gt), boxes[:, 2] * boxes[:, 3] / (gt[2] * gt[3]))
+        keep = self._in_range(box_iou(boxes, gt), boxes[:, 2] * boxes[:, 3] / (gt[2] * gt[3]))
         if keep.sum() < 2:
             self.weight = self.bias = None
             return int(keep.sum())
@@ -64,7 +64,7 @@ class BBoxRegressor:
             return boxes.copy()
         deltas = (feats.float() @ self.weight + self.bias).double().numpy()
         pred = decode(boxes, deltas)
-        ok = self._in_range(iou(boxes, pred), boxes[:, 2] * boxes[:, 3] / (pred[:, 2] * pred[:, 3]))
+        ok = self._in_range(box_iou(boxes, pred), boxes[:, 2] * boxes[:, 3] / (pred[:, 2] * pred[:, 3]))
         pred[~ok] = boxes[~ok]
         pred[:, :2] = np.maximum(pred[:, :2], 0)
         pred[:, 2:] = np.minimum(pred[:, 2:], np.asarray(image_size, dtype=np.float64) - boxes[:, :2])

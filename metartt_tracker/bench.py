@@ -23,7 +23,7 @@ def _load_frames(source: str, size: str, frames: int) -> tuple[list[np.ndarray],
     seq = open_sequence(source)
     w, h = (int(v) for v in size.lower().split('x'))
     sx, sy = w / seq.frames.size[0], h / seq.frames.size[1]
-    n = len(seq) if frames <= 0 else min(frames, len(seq))
+    n = len(seq.frames) if frames <= 0 else min(frames, len(seq.frames))
     imgs = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f, _ in zip(seq.frames, range(n))]
     box = np.asarray(seq.init_box, dtype=np.float64) * np.array([sx, sy, sx, sy])
     return imgs, box, seq.name
@@ -44,7 +44,7 @@ def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray
             weights: str | None = None) -> dict[str, Any]:
     """Track once and return the timing row of one (variant, backbone); meta-learned variants load
     their checkpoint (from `weights` or the shipped ones) and run on its backbone."""
-    from .checkpoint import build_tracker
+    from .tracker import build_tracker
     tracker = build_tracker(variant, backbone, checkpoint_for(variant, weights), seed)
     backbone = tracker.cfg.backbone
     t0 = time.perf_counter()

@@ -1,4 +1,5 @@
-"""MetaRTT's one checkpoint format: tensors plus the metadata needed to rebuild and cite a tracker.
+"""MetaRTT's one checkpoint format: read, write and validate it (nothing else: building trackers is
+`factory.py`'s, the shipped weights and their manifest are `shipped.py`'s).
 
 A checkpoint is a `torch.save`d plain dict (loadable with `weights_only=True`):
 
@@ -13,15 +14,13 @@ folder whose backbone_state, head_params and alphas it shares, and those three e
 Loading fills them from the base after checking its sha256, so the two can never drift apart
 and git keeps one copy of the shared 17 MB instead of one per variant.
 
-Files are written atomically (temp file + rename). `compact=True` stores tensors as float16
+Files are written atomically (`fileio.atomic_write`). `compact=True` stores tensors as float16
 (issue guidance: fp16 where exact values do not matter); they are float32 again after loading.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,13 @@ import torch
 from torch import Tensor
 
 from .backbones import build_backbone
-from .config import TrackerConfig, variant_config
+from .config import TrackerConfig
+from .fileio import atomic_write, sha256_file
 from .importers import WeightsError, load_rtmdnet_pth, load_vggm_mat
-from .errors import MissingWeightsError
 from .model import HEAD_LAYERS, Params, init_head_params
 from .pruning import network_from_dict, widths_for
 from .roi_align import POOLED
+from .version import code_version
 
 FORMAT = 'metartt-checkpoint'
 FORMAT_VERSION = 1  # a self-contained checkpoint
@@ -56,17 +56,6 @@ class Checkpoint:
     data: list[str] = field(default_factory=list)  # sequences it was trained on
     code_version: str = ''  # package version and git commit that wrote it
     created: str = ''  # ISO-8601 UTC time of writing
-
-
-def code_version() -> str:
-    """Package version plus the git commit of the working tree, when there is one."""
-    from . import __version__
-    try:
-        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ''
-    return f'{__version__}+{commit}' if commit else __version__
 
 
 def _map_tensors(obj: Any, fn: Any) -> Any:
@@ -97,18 +86,7 @@ def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = F
     if base:
         payload.update(dict.fromkeys(SHARED), base={'file': base['file'], 'sha256': base['sha256']})
     payload = _map_tensors(payload, lambda t: t.detach().to('cpu', dtype if t.is_floating_point() else t.dtype))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
     return path
 
 
@@ -199,7 +177,7 @@ def _check_alphas(path: Path, cfg: TrackerConfig, alphas: Any, shapes: dict[str,
 
 
 def _check_pruning(path: Path, cfg: TrackerConfig, pruning: Any, channels: int) -> None:
-    if not cfg.prune:
+    if not cfg.pruning.enabled:
         return
     _expect(isinstance(pruning, dict) and 'state' in pruning, path,
             f'variant {cfg.variant!r} prunes channels but the checkpoint has no pruning network')
@@ -209,129 +187,6 @@ def _check_pruning(path: Path, cfg: TrackerConfig, pruning: Any, channels: int) 
         network_from_dict(pruning)
     except (KeyError, RuntimeError, TypeError) as e:
         raise WeightsError(f'{path}: pruning network does not load ({e})') from e
-
-
-def tracker_from_checkpoint(path: str | os.PathLike, seed: int = 0, **overrides: Any) -> Any:
-    """A ready `MetaRTTTracker` built from a checkpoint file (config overrides allowed)."""
-    from .tracker import MetaRTTTracker
-    ckpt = load_checkpoint(path)
-    cfg = ckpt.config.replace(**overrides) if overrides else ckpt.config
-    backbone = build_backbone(cfg.backbone, pretrained=ckpt.backbone_state is None)
-    if ckpt.backbone_state is not None:
-        backbone.load_state_dict(ckpt.backbone_state)
-    pruner = network_from_dict(ckpt.pruning) if cfg.prune else None
-    return MetaRTTTracker(cfg, backbone=backbone, head_params=ckpt.head_params, alphas=ckpt.alphas, seed=seed,
-                          pruner=pruner)
-
-
-MANIFEST = 'MANIFEST.json'  # name -> {file, sha256, bytes} of the shipped checkpoints
-
-
-def weights_dir() -> Path:
-    """Folder of the shipped checkpoints (the repository's weights/, installed as metartt_tracker.weights)."""
-    from . import weights
-    return Path(weights.__file__).parent
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file (weights are verified against the manifest before loading)."""
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def pretrained_path(name: str) -> Path:
-    """Path of a shipped checkpoint by variant name, after checking its sha256 against the manifest."""
-    import json
-    d = weights_dir()
-    manifest = json.loads((d / MANIFEST).read_text()) if (d / MANIFEST).is_file() else {}
-    if name not in manifest:
-        raise MissingWeightsError(f'no shipped weights named {name!r} (have: {sorted(manifest) or "none"}); '
-                                  f'train them with `metartt train meta` / `metartt train prune`')
-    return _verified(d, manifest[name])
-
-
-def _verified(d: Path, entry: dict[str, Any]) -> Path:
-    """The file of a manifest entry in folder `d`, after checking its sha256."""
-    path = d / entry['file']
-    if not path.is_file():
-        raise FileNotFoundError(f'{path}: shipped weights listed in {d / MANIFEST} are missing')
-    digest = sha256_file(path)
-    if digest != entry['sha256']:
-        raise WeightsError(f'{path}: sha256 {digest} does not match the manifest ({entry["sha256"]}); '
-                           f'the file is corrupt or was replaced')
-    return path
-
-
-def _same_in_fp16(a: Any, b: Any) -> bool:
-    """Equal after rounding every float tensor to float16 (what a published file stores)."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return a.shape == b.shape and torch.equal(a.half() if a.is_floating_point() else a,
-                                                  b.half() if b.is_floating_point() else b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same_in_fp16(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same_in_fp16(x, y) for x, y in zip(a, b))
-    return a is None and b is None
-
-
-def publish(checkpoint: str | os.PathLike, name: str, folder: str | os.PathLike | None = None,
-            base: str | None = None) -> Path:
-    """Copy a checkpoint (as float16) into the shipped-weights folder as `<name>.pt` and record its
-    sha256 in the manifest, so `MetaRTTTracker.from_pretrained(name)` verifies it on load.
-
-    `base`: the name of a shipped checkpoint holding the same backbone, theta_0 and step sizes
-    (as metartt does for metartt-prune); only the rest is written, and loading checks the base.
-    """
-    import json
-    import warnings
-    d = Path(folder) if folder else weights_dir()
-    manifest_path = d / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    ckpt, base_entry = load_checkpoint(checkpoint), None
-    if base:
-        if base not in manifest or base == name:
-            raise ValueError(f'--base {base!r}: not another shipped checkpoint in {manifest_path} '
-                             f'(have: {sorted(manifest) or "none"})')
-        entry = manifest[base]
-        shipped = load_checkpoint(_verified(d, entry))
-        differ = [k for k in SHARED if not _same_in_fp16(getattr(ckpt, k), getattr(shipped, k))]
-        if differ:
-            raise ValueError(f'{checkpoint}: {differ} differ from the shipped {base!r} ({d / entry["file"]}); '
-                             f'publish it whole (without --base) or publish the matching {base!r} first')
-        base_entry = {'file': entry['file'], 'sha256': entry['sha256']}
-    out = save_checkpoint(ckpt, d / f'{name}.pt', compact=True, base=base_entry)
-    manifest[name] = {'file': out.name, 'sha256': sha256_file(out), 'bytes': out.stat().st_size}
-    if base:
-        manifest[name]['base'] = base
-    stale = sorted(n for n, e in manifest.items() if e.get('base') == name)
-    if stale:
-        warnings.warn(f'{stale} share the weights of the {name!r} just replaced and will refuse to load '
-                      f'until they are republished with --base {name}', stacklevel=2)
-    from .results import write_text_atomic
-    write_text_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + '\n')
-    return out
-
-
-def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
-                  seed: int = 0, /, **overrides: Any) -> Any:
-    """The one way harnesses get a tracker: from a checkpoint file if given, else a named variant
-    (meta-learned variants load their shipped, checksum-verified weights).
-
-    `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}; a 'backbone' override
-    (`--override backbone=vggm`) stands for the `backbone` argument (hence positional-only arguments).
-    """
-    from .tracker import MetaRTTTracker
-    overrides = dict(overrides)
-    backbone = overrides.pop('backbone', backbone)
-    if checkpoint:
-        return tracker_from_checkpoint(checkpoint, seed=seed, **overrides)
-    if variant_config(variant).needs_meta_weights:
-        return tracker_from_checkpoint(pretrained_path(variant), seed=seed, **overrides)
-    return MetaRTTTracker.from_variant(variant, seed=seed, backbone=backbone, **overrides)
 
 
 def import_official(path: str | os.PathLike, variant_cfg: TrackerConfig) -> Checkpoint:

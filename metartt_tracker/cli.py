@@ -2,23 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import os
 import sys
+import warnings
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Sequence as Seq
+from typing import Any, Callable, Iterator, Sequence as Seq
 
 import numpy as np
 
-from .checkpoint import build_tracker
+from .tracker import build_tracker
 from .config import VARIANTS
-from .results import format_rows, track_sequence, write_text_atomic
-
-# Modules that add subcommands with a `register(subparsers)` function (wired here, and only here,
-# so the library core never imports evaluation/ or integrations/).
-COMMAND_MODULES = ('metartt_tracker.meta.commands', 'metartt_tracker.evaluation.commands',
-                   'metartt_tracker.integrations.commands')
+from .fileio import atomic_path, atomic_write
+from .results import format_rows, track_sequence
 
 
 def _set_threads(n: int) -> None:
@@ -27,44 +23,62 @@ def _set_threads(n: int) -> None:
         torch.set_num_threads(n)
 
 
-class _VideoOut:
-    """Annotated mp4 writer: the tracker's box in red, ground truth (when known) in green."""
-
-    def __init__(self, path: Path, size: tuple[int, int], fps: float = 20.0) -> None:
-        import cv2
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.cv2, self.path = cv2, path
-        self.tmp = path.with_name(path.stem + '.partial' + path.suffix)
-        self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
-        if not self.writer.isOpened():
+@contextmanager
+def _video_out(path: Path, size: tuple[int, int], fps: float = 20.0) -> Iterator[Callable[..., None]]:
+    """Annotated mp4 writer: yields `write(frame, box, gt, text)`; the file appears at `path` (atomically)
+    only when the block ends without an error."""
+    import cv2
+    with atomic_path(path, keep_suffix=True) as tmp:  # OpenCV picks the container by extension
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
+        if not writer.isOpened():
             raise OSError(f'{path}: cannot open a video writer')
+        try:
+            yield lambda frame, box, gt, text: writer.write(_annotated(cv2, frame, box, gt, text))
+        finally:
+            writer.release()
 
-    def write(self, frame: np.ndarray, box: np.ndarray, gt: np.ndarray | None, text: str) -> None:
-        cv2 = self.cv2
-        img = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-        if gt is not None and np.all(np.isfinite(gt)):
-            x, y, w, h = gt
-            cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 200, 0), 2)
-        x, y, w, h = box
-        cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 0, 255), 2)
-        cv2.putText(img, text, (5, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
-        self.writer.write(img)
 
-    def close(self) -> None:
-        self.writer.release()
-        os.replace(self.tmp, self.path)
+def _annotated(cv2: Any, frame: np.ndarray, box: np.ndarray, gt: np.ndarray | None, text: str) -> np.ndarray:
+    """The frame in BGR with the tracker's box in red, the ground truth (when known) in green, and a caption."""
+    img = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+    if gt is not None and np.all(np.isfinite(gt)):
+        x, y, w, h = gt
+        cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 200, 0), 2)
+    x, y, w, h = box
+    cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (0, 0, 255), 2)
+    cv2.putText(img, text, (5, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    return img
 
 
 def cmd_track(args: argparse.Namespace) -> int:
+    from .data import TruncatedVideoWarning
+    _set_threads(args.threads)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', TruncatedVideoWarning)  # reported once below, with what was tracked
+        seq, result = _track(args)
+    if args.output:
+        atomic_write(Path(args.output), format_rows(result.boxes))
+    if seq.truncated:
+        print(_shortfall_line(seq, len(result.boxes)), file=sys.stderr)
+    print(json.dumps(_summary(seq, result.boxes, result.times)))
+    if args.plot:
+        label = Path(args.checkpoint).stem if args.checkpoint else args.variant
+        for path in _plot(seq, result, label, Path(args.plot)):
+            print(f'wrote {path}')
+    return 0
+
+
+def _track(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Open the source and track it (a truncated video as far as it decodes), with progress bar and video."""
     from tqdm import tqdm
 
     from .data import open_sequence, parse_box
-    _set_threads(args.threads)
     seq = open_sequence(args.source, parse_box(args.box) if args.box else None)
     tracker = build_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
-    n = len(seq) if args.max_frames <= 0 else min(len(seq), args.max_frames)
-    video = _VideoOut(Path(args.video), seq.frames.size) if args.video else None
-    bar = tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet)
+    n = len(seq.frames) if args.max_frames <= 0 else min(len(seq.frames), args.max_frames)
+    stack = ExitStack()
+    video = stack.enter_context(_video_out(Path(args.video), seq.frames.size)) if args.video else None
+    bar = stack.enter_context(tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet))
     spent: list[float] = []
 
     def on_frame(i: int, frame: np.ndarray, box: np.ndarray, score: float, seconds: float) -> None:
@@ -74,21 +88,18 @@ def cmd_track(args: argparse.Namespace) -> int:
         bar.update(1)
         if video is not None:
             gt = seq.boxes[i] if seq.boxes is not None and i < len(seq.boxes) else None
-            video.write(frame, box, gt, f'{i + 1}/{n} score {score:.2f}')
+            video(frame, box, gt, f'{i + 1}/{n} score {score:.2f}')
 
-    frames = (f for f, _ in zip(seq.frames, range(n)))
-    result = track_sequence(tracker, frames, seq.init_box, seq.name, on_frame)
-    bar.close()
-    if video is not None:
-        video.close()
-    if args.output:
-        write_text_atomic(Path(args.output), format_rows(result.boxes))
-    print(json.dumps(_summary(seq, result.boxes, result.times)))
-    if args.plot:
-        label = Path(args.checkpoint).stem if args.checkpoint else args.variant
-        for path in _plot(seq, result, label, Path(args.plot)):
-            print(f'wrote {path}')
-    return 0
+    with stack:  # the video file appears only when tracking finished
+        result = track_sequence(tracker, (f for f, _ in zip(seq.frames, range(n))), seq.init_box, seq.name, on_frame)
+    return seq, result
+
+
+def _shortfall_line(seq: Any, tracked: int) -> str:
+    """'VIDEO: decoded 57 of 120 frames the container announces; tracked the 57' for a truncated video."""
+    frames = seq.frames
+    what = f'the {tracked}' if tracked == frames.decoded else f'{tracked}'
+    return f'{frames.where}: {frames.shortfall()}; tracked {what}'
 
 
 def _plot(seq: Any, result: Any, label: str, stem: Path) -> list[Path]:
@@ -110,6 +121,8 @@ def _summary(seq: Any, boxes: np.ndarray, times: np.ndarray) -> dict[str, Any]:
                            'fps': round(len(times) / float(times.sum()), 2)}
     if len(times) > 1:
         out['fps_without_first'] = round((len(times) - 1) / float(times[1:].sum()), 2)
+    if seq.truncated:  # the video decoded fewer frames than its container announces
+        out.update(frames_decoded=seq.frames.decoded, frames_announced=seq.frames.announced)
     if seq.boxes is not None and len(boxes) > 1:
         from .evaluation.metrics import ope_scores
         gt = np.asarray(seq.boxes)[:len(boxes)]
@@ -126,7 +139,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                  args.seed, args.size, args.weights)
     print(format_bench(rows, args.threads))
     if args.json:
-        write_text_atomic(Path(args.json), json.dumps(rows, indent=2))
+        atomic_write(Path(args.json), json.dumps(rows, indent=2))
     return 0
 
 
@@ -140,7 +153,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .checkpoint import publish
+    from .shipped import publish
     out = publish(args.checkpoint, args.name, args.folder, base=args.base)
     print(f'wrote {out} and its sha256 in {out.parent / "MANIFEST.json"}')
     return 0
@@ -192,15 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument('--base', help="shipped checkpoint with the same backbone, theta_0 and step sizes "
                                     "(e.g. 'metartt' for 'metartt-prune'): only the rest is written")
     pub.set_defaults(func=cmd_publish)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.register(sub)
+    _register_subcommands(sub)
     return p
+
+
+def _register_subcommands(sub: Any) -> None:
+    """`train` (meta), `run | reproduce | score | export-results` (evaluation) and the toolkit commands
+    (integrations): wired here, and only here, so the library never imports them."""
+    from .evaluation.commands import register as register_evaluation
+    from .integrations.commands import register as register_integrations
+    from .meta.commands import register as register_meta
+    for register in (register_meta, register_evaluation, register_integrations):
+        register(sub)
 
 
 def main(argv: Seq[str] | None = None) -> int:

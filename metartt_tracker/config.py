@@ -3,6 +3,10 @@
 Defaults are RT-MDNet's (`options.py` and `tracker.py` of the official code; see
 `research/rtmdnet-and-toolkits-reference.md` §1.5). Named variants (`rtmdnet`, `rtmdnet-5-5`,
 `metartt`, `metartt-prune`) are small functions that override fields; they are not code forks.
+
+Checkpoints embed `TrackerConfig.to_dict()`, so the dict carries a `schema` number and
+`migrate_config` upgrades older dicts (retired keys are dropped with a note, renamed keys
+moved): fields can change without breaking weights already shipped.
 """
 from __future__ import annotations
 
@@ -10,8 +14,11 @@ import argparse
 import ast
 import dataclasses
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+SCHEMA_VERSION = 2  # version of TrackerConfig.to_dict(); bump it and extend migrate_config on every field change
 
 
 @dataclass
@@ -99,6 +106,15 @@ class BBRegConfig:
 
 
 @dataclass
+class PruningConfig:
+    """One-shot channel pruning at frame 1 (paper §4)."""
+
+    enabled: bool = False  # predict channel masks at frame 1 and remove channels (needs a trained pruning network)
+    threshold: float = 0.1  # channels whose predicted mask is <= this are removed
+    scale: bool = True  # kept channels are scaled by their mask value (paper Eq. 10); False: selection only
+
+
+@dataclass
 class TrackerConfig:
     """Everything a `MetaRTTTracker` needs besides weights."""
 
@@ -109,33 +125,74 @@ class TrackerConfig:
     geometry: GeometryConfig = field(default_factory=GeometryConfig)  # crop / RoI geometry
     adaptation: AdaptationConfig = field(default_factory=AdaptationConfig)  # online learning
     bbreg: BBRegConfig = field(default_factory=BBRegConfig)  # bounding-box regression
-    needs_meta_weights: bool = False  # the variant is meaningless without meta-learned weights
-    prune: bool = False  # one-shot channel pruning at frame 1 (needs a trained pruning network)
-    prune_threshold: float = 0.1  # channels whose predicted mask is <= this are removed
-    prune_scale: bool = True  # kept channels are scaled by their mask value (paper Eq. 10); False: selection only
-    threads: int = 0  # torch intra-op threads (0 = leave torch's default)
+    pruning: PruningConfig = field(default_factory=PruningConfig)  # one-shot channel pruning
+
+    @property
+    def needs_meta_weights(self) -> bool:
+        """True when the config cannot track without trained weights (learned step sizes or a pruning network)."""
+        return self.adaptation.mode != 'sgd' or self.pruning.enabled
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (for checkpoints and provenance files)."""
-        return dataclasses.asdict(self)
+        """Plain nested dict with its schema number (for checkpoints and provenance files)."""
+        return {'schema': SCHEMA_VERSION, **dataclasses.asdict(self)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> 'TrackerConfig':
-        """Inverse of `to_dict`; unknown keys raise so stale checkpoints are noticed."""
+        """Inverse of `to_dict`, after `migrate_config`; unknown keys raise so stale checkpoints are noticed."""
+        d, notes = migrate_config(d)
+        for note in notes:
+            _log.info('config migration: %s', note)
         return _build(cls, d)
 
     def replace(self, **overrides: Any) -> 'TrackerConfig':
-        """Copy with dotted-path overrides, e.g. replace(**{'adaptation.iters_init': 5})."""
+        """Copy with dotted-path overrides, e.g. replace(**{'adaptation.iters_init': 5}); renamed
+        paths of older schemas (e.g. 'prune_scale' -> 'pruning.scale') are accepted."""
         d = self.to_dict()
         for path, value in overrides.items():
             node = d
-            *parents, leaf = path.split('.')
+            *parents, leaf = RENAMED.get(path, path).split('.')
             for p in parents:
+                if not isinstance(node.get(p), dict):
+                    raise KeyError(f'unknown config field {path!r}')
                 node = node[p]
-            if leaf not in node:
+            if leaf not in node or leaf == 'schema':
                 raise KeyError(f'unknown config field {path!r}')
             node[leaf] = value
         return TrackerConfig.from_dict(d)
+
+
+_log = logging.getLogger(__name__)
+
+RETIRED = {  # schema-1 keys that no longer exist -> why they are dropped
+    'threads': 'torch threads are a process setting (--threads), not part of a tracker',
+    'needs_meta_weights': 'derived from adaptation.mode and pruning.enabled',
+}
+RENAMED = {  # schema-1 dotted paths -> their schema-2 paths
+    'prune': 'pruning.enabled', 'prune_threshold': 'pruning.threshold', 'prune_scale': 'pruning.scale',
+}
+
+
+def migrate_config(d: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Upgrade a `TrackerConfig` dict of any known schema to SCHEMA_VERSION; returns it and notes
+    on what changed. A dict without `schema` is schema 1 (checkpoints written before versioning)."""
+    d = dict(d)
+    version = d.pop('schema', 1)
+    if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+        raise KeyError(f'config schema {version!r} is not supported (this MetaRTT reads 1..{SCHEMA_VERSION}); '
+                       f'a newer MetaRTT wrote it')
+    notes: list[str] = []
+    if version < 2:
+        for key, why in RETIRED.items():
+            if key in d:
+                notes.append(f'dropped retired key {key!r}={d.pop(key)!r} ({why})')
+        pruning = dict(d.get('pruning') or {})
+        for old, new in RENAMED.items():
+            if old in d:
+                pruning[new.split('.')[1]] = d.pop(old)
+                notes.append(f'moved {old!r} to {new!r}')
+        if pruning:
+            d['pruning'] = pruning
+    return d, notes
 
 
 def _build(cls: type, d: dict[str, Any]) -> Any:
@@ -158,7 +215,7 @@ def _build(cls: type, d: dict[str, Any]) -> Any:
 
 _NESTED = {
     'SamplerSpec': SamplerSpec, 'SamplingConfig': SamplingConfig, 'GeometryConfig': GeometryConfig,
-    'AdaptationConfig': AdaptationConfig, 'BBRegConfig': BBRegConfig,
+    'AdaptationConfig': AdaptationConfig, 'BBRegConfig': BBRegConfig, 'PruningConfig': PruningConfig,
 }
 
 
@@ -174,7 +231,7 @@ def _rtmdnet_5_5(**kw: Any) -> TrackerConfig:
 
 
 def _metartt(**kw: Any) -> TrackerConfig:
-    cfg = TrackerConfig(variant='metartt', needs_meta_weights=True, **kw)
+    cfg = TrackerConfig(variant='metartt', **kw)
     cfg.adaptation.mode = 'meta'
     cfg.adaptation.iters_init = 5  # paper §5: K_init = 5
     cfg.adaptation.iters_update = 5  # paper §5: K_on = 5
@@ -184,12 +241,12 @@ def _metartt(**kw: Any) -> TrackerConfig:
 def _metartt_prune(**kw: Any) -> TrackerConfig:
     cfg = _metartt(**kw)
     cfg.variant = 'metartt-prune'
-    cfg.prune = True
+    cfg.pruning.enabled = True
     return cfg
 
 
 def _metatracker(**kw: Any) -> TrackerConfig:
-    cfg = TrackerConfig(variant='metatracker', needs_meta_weights=True, **kw)
+    cfg = TrackerConfig(variant='metatracker', **kw)
     cfg.adaptation.mode = 'meta-init'  # Meta-Tracker (Park & Berg 2018): meta-learned first frame only
     cfg.adaptation.iters_init = 5
     return cfg
@@ -218,7 +275,7 @@ class OverrideError(ValueError, argparse.ArgumentTypeError):
 def parse_override(text: str) -> tuple[str, Any]:
     """'key=value' for `--override` / `--set`: the value read as JSON, else as a Python literal, else a string.
 
-    'geometry.n_aug_crops=8' -> ('geometry.n_aug_crops', 8); 'prune_scale=false' -> ('prune_scale', False).
+    'geometry.n_aug_crops=8' -> ('geometry.n_aug_crops', 8); 'pruning.scale=false' -> ('pruning.scale', False).
     """
     key, sep, raw = text.partition('=')
     if not sep or not key.strip():

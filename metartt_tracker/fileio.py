@@ -17,16 +17,18 @@ Payload = Union[str, bytes, Callable[[Path], None]]  # text, bytes, or a functio
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, keep_suffix: bool = False) -> Iterator[Path]:
     """Yield a temp path beside `path` to write to; on normal exit it is renamed onto `path`.
 
     For writers that fill a file over time (a video, `torch.save`); on an exception the temp
-    file is removed and `path` is left as it was. The temp name keeps the suffix, so writers
-    that choose a container by extension (OpenCV) still work.
+    file is removed and `path` is left as it was. Temp names are hidden and end in `.tmp`, so a
+    toolkit globbing `*.txt` never reads one; `keep_suffix` appends the real suffix for writers
+    that choose a container by extension (OpenCV's VideoWriter).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f'.{path.name}.', suffix=f'.tmp{path.suffix}', dir=path.parent)
+    suffix = f'.tmp{path.suffix}' if keep_suffix else '.tmp'
+    fd, name = tempfile.mkstemp(prefix=f'.{path.name}.', suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -1,17 +1,18 @@
-"""One results model for every harness: per-frame boxes, scores and times of one tracked sequence.
+"""One results model for every harness: `SequenceResult` (per-frame boxes, scores and times of one
+tracked sequence) and `ResetRun` (one reset-based run: that result plus every frame's `FrameState`).
 
 Every way of running the tracker (CLI, experiment runner, toolkit adapters) produces a
-`SequenceResult` with `track_sequence`; small writers turn it into a toolkit's file layout. The
-canonical on-disk layout is got10k's: `<root>/<tracker>/<seq>/<seq>_001.txt` (comma-separated
-`x,y,w,h`, '%.3f') plus `<seq>_time.txt` (seconds per frame, one column per repetition), to
-which we add `<seq>_001_confidence.value` (tracker confidence, pysot/VOT's name, which got10k's
-report glob `<seq>_[0-9]*.txt` does not pick up; 'nan' on initialisation frames).
+`SequenceResult` with `track_sequence` (a `ResetRun` with `track_with_resets`); small writers
+turn it into a toolkit's file layout. The canonical on-disk layout is got10k's:
+`<root>/<tracker>/<seq>/<seq>_001.txt` (comma-separated `x,y,w,h`, '%.3f') plus `<seq>_time.txt`
+(seconds per frame, one column per repetition), to which we add `<seq>_001_confidence.value`
+(tracker confidence, pysot/VOT's name, which got10k's report glob `<seq>_[0-9]*.txt` does not
+pick up; 'nan' on initialisation frames).
 Files are written atomically, boxes last, so a half-written result never looks complete.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from enum import IntEnum
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
+
+from .fileio import atomic_write
 
 
 @dataclass
@@ -75,16 +78,50 @@ class FrameState(IntEnum):
     TRACKED = 3  # written as the box itself
 
 
+@dataclass
+class ResetRun:
+    """One reset-based (supervised) run of one sequence: the per-frame result and every frame's `FrameState`.
+
+    What `track_with_resets` returns, what VOT / pysot reset-based result files hold, and what the
+    VOT metrics score once `overlaps` (per-frame overlap with the ground truth, NaN-free) is filled in.
+    """
+
+    result: SequenceResult  # NaN boxes / times on SKIPPED frames; the given box on INIT frames
+    states: np.ndarray  # (N,) FrameState of every frame
+    overlaps: np.ndarray | None = None  # (N,) overlaps with the ground truth (evaluation.metrics.with_vot_overlaps)
+
+    def __post_init__(self) -> None:
+        self.states = np.asarray(self.states, dtype=np.int64).reshape(-1)
+        if len(self.states) != len(self.result.boxes):
+            raise ValueError(f'{self.result.name}: {len(self.states)} frame states for {len(self.result.boxes)} frames')
+        if self.overlaps is not None:
+            self.overlaps = np.asarray(self.overlaps, dtype=np.float64).reshape(-1)
+
+    @property
+    def name(self) -> str:
+        """The sequence's name."""
+        return self.result.name
+
+    @property
+    def failures(self) -> int:
+        """Number of failures (re-initialisations requested)."""
+        return int(np.sum(self.states == FrameState.FAILURE))
+
+    def tracked_boxes(self) -> np.ndarray:
+        """The boxes of TRACKED frames, NaN on the others (what VOT's files keep)."""
+        return np.where((self.states == FrameState.TRACKED)[:, None], self.result.boxes, np.nan)
+
+
 def track_with_resets(tracker: Any, frames: Sequence[Any], init_box_at: Callable[[int], np.ndarray | None],
                       failed: Callable[[int, Any, np.ndarray], bool], name: str = '', skip: int = 5,
                       on_frame: Callable[[int, Any, np.ndarray, float, float], None] | None = None,
-                      length: int | None = None) -> tuple[SequenceResult, np.ndarray]:
+                      length: int | None = None) -> ResetRun:
     """VOT's reset-based (supervised) protocol on `track_sequence`, the single tracking loop.
 
     Each stretch starts at a frame where `init_box_at(i)` gives a box (None: not annotated, try the
     next frame) and runs until `failed(i, frame, box)` first holds; tracking resumes `skip` frames
-    later (5 in VOT and pysot). Returns the result (NaN on skipped frames, the given box on INIT
-    frames) and the `FrameState` of every frame. `on_frame` gets the frame's index in the sequence;
+    later (5 in VOT and pysot). Returns the run: the result (NaN on skipped frames, the given box on
+    INIT frames) and the `FrameState` of every frame. `on_frame` gets the frame's index in the sequence;
     `length` runs only the first frames (the annotated ones of a longer video).
     """
     n = len(frames) if length is None else length
@@ -118,45 +155,19 @@ def track_with_resets(tracker: Any, frames: Sequence[Any], init_box_at: Callable
             break
         states[failures[0]] = FrameState.FAILURE
         start = failures[0] + skip
-    return SequenceResult(name, boxes, scores, times), states
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write `text` through a temp file and a rename: readers see the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def save_torch_atomic(obj: Any, path: str | os.PathLike) -> Path:
-    """torch.save through a temp file and a rename (resumable-run state files)."""
-    import io
-    import torch
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)
-    return path
+    return ResetRun(SequenceResult(name, boxes, scores, times), states)
 
 
 def format_rows(values: np.ndarray, fmt: str = '%.3f', sep: str = ',') -> str:
     """Rows of numbers as text, one line per row ('nan' kept)."""
     values = np.atleast_2d(values)
     return ''.join(sep.join(fmt % v for v in row) + '\n' for row in values)
+
+
+def format_reset_rows(states: np.ndarray, boxes: np.ndarray, fmt: str = '%.4f') -> str:
+    """Reset-based run as VOT / pysot write it: the state code on INIT / FAILURE / SKIPPED frames, else the box."""
+    return ''.join((','.join(fmt % v for v in box) if s == FrameState.TRACKED else '%d' % s) + '\n'
+                   for s, box in zip(states, boxes))
 
 
 def got10k_paths(root: str | os.PathLike, tracker: str, seq: str, repetition: int = 1) -> dict[str, Path]:
@@ -177,9 +188,9 @@ def write_got10k(result: SequenceResult, root: str | os.PathLike, tracker: str, 
             if cols.shape[1] < repetition - 1:
                 cols = np.hstack([cols, np.zeros((len(times), repetition - 1 - cols.shape[1]))])
             times = np.hstack([cols, times])
-    write_text_atomic(p['times'], format_rows(times, '%.6f'))
-    write_text_atomic(p['scores'], format_rows(result.scores[:, None], '%.4f'))
-    return write_text_atomic(p['boxes'], format_rows(result.boxes))
+    atomic_write(p['times'], format_rows(times, '%.6f'))
+    atomic_write(p['scores'], format_rows(result.scores[:, None], '%.4f'))
+    return atomic_write(p['boxes'], format_rows(result.boxes))
 
 
 def read_got10k(root: str | os.PathLike, tracker: str, seq: str, repetition: int = 1) -> SequenceResult:

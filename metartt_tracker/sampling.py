@@ -1,4 +1,4 @@
-"""Box generators, IoU and RT-MDNet's rejection sampling (modules/sample_generator.py).
+"""Box generators and RT-MDNet's rejection sampling (modules/sample_generator.py); IoU is `overlap.box_iou`.
 
 Boxes are float64 numpy arrays of (x, y, w, h) in 0-based image pixels. All randomness comes
 from the `numpy.random.Generator` passed in, so a tracker seeded once is reproducible.
@@ -8,19 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import SamplerSpec
-
-
-def iou(boxes: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """IoU of each box in `boxes` (N, 4) with `ref` (4,) or with the matching row of `ref` (N, 4)."""
-    boxes = np.atleast_2d(boxes)
-    ref = np.atleast_2d(ref)
-    x1 = np.maximum(boxes[:, 0], ref[:, 0])
-    y1 = np.maximum(boxes[:, 1], ref[:, 1])
-    x2 = np.minimum(boxes[:, 0] + boxes[:, 2], ref[:, 0] + ref[:, 2])
-    y2 = np.minimum(boxes[:, 1] + boxes[:, 3], ref[:, 1] + ref[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    union = boxes[:, 2] * boxes[:, 3] + ref[:, 2] * ref[:, 3] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+from .overlap import box_iou
 
 
 def draw(kind: str, ref: np.ndarray, n: int, image_size: tuple[int, int], rng: np.random.Generator,
@@ -83,7 +71,7 @@ def sample(spec: SamplerSpec, ref: np.ndarray, image_size: tuple[int, int], rng:
         cand = gen(remain * factor)
         keep = np.ones(len(cand), dtype=bool)
         if spec.iou is not None:
-            r = iou(cand, ref)
+            r = box_iou(cand, ref)
             keep &= (r >= spec.iou[0]) & (r <= spec.iou[1])
         if spec.area is not None:
             a = cand[:, 2] * cand[:, 3] / (ref[2] * ref[3])

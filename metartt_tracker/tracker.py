@@ -13,7 +13,9 @@ Frames are RGB (PIL images or H x W x 3 uint8 arrays; gray and RGBA are converte
 from __future__ import annotations
 
 import copy
-from typing import Iterable
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 import numpy as np
 import torch
@@ -24,6 +26,7 @@ from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import TrackerConfig, variant_config
 from .errors import MissingWeightsError
+from .factory import TrackerParts, TrackerSpec, parts_from_checkpoint
 from .model import Params, head_forward, init_head_params
 from .pruning import (PruningNetwork, feature_index, kept, pooled_inputs, prune_backbone, prune_heads, prune_rate,
                       slice_like_heads)
@@ -31,6 +34,7 @@ from .results import SequenceResult, track_sequence
 from .roi_align import POOLED, boxes_to_rois, roi_features
 from .sampling import candidates, sample
 from .scene import Scene, crop, scene_for, to_tensor, union_box
+from .shipped import pretrained_path
 from .timing import StageTimer
 
 ROI_CHUNK = 1024  # RoIs gathered at once; bounds the memory of first-frame feature extraction
@@ -51,8 +55,42 @@ def validate_box(box: object, image_size: tuple[int, int]) -> np.ndarray:
     return b
 
 
+@dataclass
+class SequenceState:
+    """Everything `init()` learns about one sequence (the tracker itself keeps only the weights).
+
+    Made anew by every `init()`, so nothing of one sequence leaks into the next; the pruned
+    backbone and step sizes live here because pruning is decided per sequence (paper §4).
+    """
+
+    rng: np.random.Generator  # every sampling choice of this sequence, seeded by the tracker's seed
+    generator: torch.Generator  # dropout masks of the online updates
+    image_size: tuple[int, int]  # (W, H) of the sequence's frames
+    backbone: Backbone  # the tracker's backbone, or its pruned copy
+    alphas: dict[str, list[Params]] | None  # step sizes, sliced like the pruned heads
+    params: Params  # fc parameters, adapted at init and online
+    adapter: Adapter  # the update rule (SGD or learned steps) over `params`
+    target: np.ndarray  # last estimated target box (x, y, w, h)
+    trans: float  # candidate centre spread for the next frame
+    bbreg: BBoxRegressor | None = None  # bounding-box regressor fitted at frame 1
+    pos_memory: list[Tensor] = field(default_factory=list)  # positive features per remembered frame
+    neg_memory: list[Tensor] = field(default_factory=list)  # negative features per remembered frame
+    frame: int = 0  # index of the last frame processed (0 = the initial frame)
+    prune_rate: float = 0.0  # fraction of masked channels removed at frame 1
+    rejected_updates: int = 0  # online updates undone because they produced non-finite weights
+
+    @property
+    def feat_dim(self) -> int:
+        """Length of one RoI feature vector of the (possibly pruned) backbone."""
+        return self.backbone.out_channels * POOLED * POOLED
+
+
 class MetaRTTTracker:
-    """got10k-style tracker: `init(image, box)`, then `update(image) -> box` (score in `.score`)."""
+    """got10k-style tracker: `init(image, box)`, then `update(image) -> box` (score in `.score`).
+
+    Build one with `MetaRTTTracker.from_spec` / `from_variant` / `from_pretrained` /
+    `from_checkpoint` (or `build_tracker`): they resolve weights through `factory.py` and agree.
+    """
 
     def __init__(self, config: TrackerConfig | None = None, backbone: Backbone | None = None,
                  head_params: Params | None = None, alphas: dict | None = None, seed: int = 0,
@@ -65,36 +103,53 @@ class MetaRTTTracker:
                 f"variant {self.cfg.variant!r} adapts with meta-learned step sizes, but no meta-parameters "
                 f"were given: pass a checkpoint made by `metartt train meta` (--checkpoint FILE); "
                 f"there is no silent fallback to untrained values")
-        if self.cfg.prune and pruner is None:
+        if self.cfg.pruning.enabled and pruner is None:
             raise MissingWeightsError(
                 f"variant {self.cfg.variant!r} prunes channels with a trained pruning network, but none was given: "
                 f"pass a checkpoint made by `metartt train prune` (--checkpoint FILE)")
-        self._full_backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
-        self.backbone = self._full_backbone
-        self.feat_dim = self.backbone.out_channels * POOLED * POOLED
-        self.seed = seed
-        self._full_alphas = alphas
+        self.backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
+        self.seed = seed  # seed of the next init(); every random choice of a sequence derives from it
         self.alphas = alphas
         self.pruner = pruner.eval() if pruner is not None else None
-        self.prune_rate = 0.0
-        self._theta0 = head_params
+        feat_dim = self.backbone.out_channels * POOLED * POOLED
+        self.theta0 = head_params if head_params is not None else init_head_params(
+            feat_dim, self.cfg.fc_width, torch.Generator().manual_seed(seed))
         self.timer = StageTimer()
-        self.score = float('nan')
-        self.image_size: tuple[int, int] | None = None
+        self.score = float('nan')  # target score of the last update() (NaN on the initial frame)
+        self.state: SequenceState | None = None  # set by init()
 
     @classmethod
-    def from_pretrained(cls, name: str, seed: int = 0, **overrides: object) -> 'MetaRTTTracker':
-        """A tracker with the shipped weights of a variant ('metartt', 'metartt-prune'), checksum-verified."""
-        from .checkpoint import pretrained_path, tracker_from_checkpoint
-        return tracker_from_checkpoint(pretrained_path(name), seed=seed, **overrides)
+    def from_parts(cls, parts: TrackerParts, seed: int = 0) -> 'MetaRTTTracker':
+        """A tracker over resolved config and weights."""
+        return cls(parts.config, parts.backbone, parts.head_params, parts.alphas, seed, parts.pruner)
 
     @classmethod
-    def from_variant(cls, name: str, seed: int = 0, backbone: str = 'lite0', **overrides: object) -> 'MetaRTTTracker':
-        """A tracker for a named variant with default weights; meta variants need a checkpoint."""
-        cfg = variant_config(name, backbone=backbone)
-        if overrides:
-            cfg = cfg.replace(**overrides)
-        return cls(cfg, seed=seed)
+    def from_spec(cls, spec: TrackerSpec) -> 'MetaRTTTracker':
+        """The tracker a `TrackerSpec` describes (sets torch's thread count when the spec has one)."""
+        if spec.threads > 0:
+            torch.set_num_threads(spec.threads)
+        return cls.from_parts(spec.parts(), spec.seed)
+
+    @classmethod
+    def from_variant(cls, name: str, seed: int = 0, backbone: str = 'lite0', **overrides: Any) -> 'MetaRTTTracker':
+        """A named variant; one that needs trained weights loads its shipped, sha256-verified checkpoint."""
+        return cls.from_spec(TrackerSpec(name, backbone, None, seed, dict(overrides)))
+
+    @classmethod
+    def from_pretrained(cls, name: str, seed: int = 0, **overrides: Any) -> 'MetaRTTTracker':
+        """The shipped weights named `name` ('metartt', 'metartt-prune'), sha256-verified; an error
+        when none are shipped under that name."""
+        return cls.from_checkpoint(pretrained_path(name), seed, **overrides)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, seed: int = 0, **overrides: Any) -> 'MetaRTTTracker':
+        """A tracker from a checkpoint file (its config, backbone and weights; overrides applied)."""
+        return cls.from_parts(parts_from_checkpoint(path, **overrides), seed)
+
+    @property
+    def prune_rate(self) -> float:
+        """Fraction of masked channels the current sequence's pruning removed (0 without pruning)."""
+        return self.state.prune_rate if self.state is not None else 0.0
 
     # ----------------------------------------------------------------- features
     def _feature_maps(self, image: Tensor, scenes: list[Scene]) -> Tensor:
@@ -102,11 +157,12 @@ class MetaRTTTracker:
         with self.timer('crop'):
             crops = crop(image, scenes).contiguous(memory_format=torch.channels_last)
         with self.timer('backbone'):
-            return self.backbone(self.backbone.normalize(crops))
+            bb = self.state.backbone
+            return bb(bb.normalize(crops))
 
     def _roi_feats(self, fmaps: Tensor, scenes: list[Scene], boxes: np.ndarray, which: np.ndarray | None = None) -> Tensor:
         """RoI features (N, C*9) of image boxes; `which[i]` picks the scene / map of box i."""
-        bb = self.backbone
+        bb = self.state.backbone
         which = np.zeros(len(boxes), dtype=np.int64) if which is None else which
         xy = np.stack([s.box[:2] for s in scenes])[which]
         sc = np.stack([s.scale for s in scenes])[which]
@@ -117,7 +173,7 @@ class MetaRTTTracker:
             idx = torch.from_numpy(which)
             out = [roi_features(fmaps, rois[s:s + ROI_CHUNK], 1.0 / bb.stride, idx[s:s + ROI_CHUNK])
                    for s in range(0, len(boxes), ROI_CHUNK)]
-        return torch.cat(out) if out else torch.zeros(0, self.feat_dim)
+        return torch.cat(out) if out else torch.zeros(0, self.state.feat_dim)
 
     def _scene_feats(self, image: Tensor, scene: Scene, boxes: np.ndarray) -> Tensor:
         return self._roi_feats(self._feature_maps(image, [scene]), [scene], boxes)
@@ -125,7 +181,7 @@ class MetaRTTTracker:
     def _scores(self, feats: Tensor) -> Tensor:
         """Target score per candidate (`sampling.score`): the positive logit or the logit margin."""
         with self.timer('heads'):
-            out = head_forward(feats, self.params)
+            out = head_forward(feats, self.state.params)
         return out[:, 1] if self.cfg.sampling.score == 'logit' else out[:, 1] - out[:, 0]
 
     # -------------------------------------------------------------- first frame
@@ -148,7 +204,7 @@ class MetaRTTTracker:
         picks = []
         for boxes in groups:
             n, j = len(boxes), len(scenes)
-            flat = self.rng.permutation(n * j)[:n]
+            flat = self.state.rng.permutation(n * j)[:n]
             picks.append((boxes[flat % n], flat // n))
         feats: list[list[Tensor]] = [[] for _ in groups]
         for k, scene in enumerate(scenes):
@@ -162,15 +218,15 @@ class MetaRTTTracker:
 
     def _augmented_feats(self, image: Tensor, target: np.ndarray) -> tuple[Tensor, Tensor, Tensor, np.ndarray]:
         """RT-MDNet's extra first-frame crops: target-centred, 1.8x target, shifted and rescaled."""
-        g, sp = self.cfg.geometry, self.cfg.sampling
+        g, sp, rng = self.cfg.geometry, self.cfg.sampling, self.state.rng
         n = g.n_aug_crops
         if n <= 0:
-            empty = torch.zeros(0, self.feat_dim)
+            empty = torch.zeros(0, self.state.feat_dim)
             return empty, empty, empty, np.zeros((0, 4))
-        size = self.image_size
+        size = self.state.image_size
         centre = target[:2] + target[2:] / 2
-        shift = np.clip(2 * self.rng.standard_normal((n, 2)), -g.aug_max_shift, g.aug_max_shift)
-        scale = g.aug_scale_base ** np.clip(self.rng.standard_normal(n), -2, 2)
+        shift = np.clip(2 * rng.standard_normal((n, 2)), -g.aug_max_shift, g.aug_max_shift)
+        scale = g.aug_scale_base ** np.clip(rng.standard_normal(n), -2, 2)
         per = (max(sp.pos_init.n // n, 1), max(sp.neg_init.n // n // 4, 1), max(sp.bbreg.n // n // 4, 1))
         out_px = g.patch_size * g.aug_crop_factor
         pos, neg, reg, reg_boxes = [], [], [], []
@@ -180,9 +236,9 @@ class MetaRTTTracker:
                 wh = target[2:] * g.aug_crop_factor * scale[k]
                 box = np.concatenate([centre + shift[k] - wh / 2, wh])
                 scenes.append(Scene(box, out_px / wh))
-                groups[0].append(sample(sp.pos_init, target, size, self.rng, per[0], sp.min_box_size))
-                groups[1].append(sample(sp.neg_aug, target, size, self.rng, per[1], sp.min_box_size))
-                groups[2].append(sample(sp.bbreg, target, size, self.rng, per[2], sp.min_box_size))
+                groups[0].append(sample(sp.pos_init, target, size, rng, per[0], sp.min_box_size))
+                groups[1].append(sample(sp.neg_aug, target, size, rng, per[1], sp.min_box_size))
+                groups[2].append(sample(sp.bbreg, target, size, rng, per[2], sp.min_box_size))
             fmaps = self._feature_maps(image, scenes)
             for dst, boxes_list in zip((pos, neg, reg), groups):
                 boxes = np.concatenate(boxes_list)
@@ -198,149 +254,160 @@ class MetaRTTTracker:
             self._init(image, box)
 
     def _init(self, image: object, box: object) -> None:
-        self.rng = np.random.default_rng(self.seed)
-        self.generator = torch.Generator().manual_seed(self.seed)
-        self.backbone, self.alphas = self._full_backbone, self._full_alphas
-        self.feat_dim = self.backbone.out_channels * POOLED * POOLED
         img = to_tensor(image)
-        self.image_size = (img.shape[2], img.shape[1])
-        target = validate_box(box, self.image_size)
-        sp, size = self.cfg.sampling, self.image_size
-        with torch.inference_mode():
-            pos_boxes = sample(sp.pos_init, target, size, self.rng, min_size=sp.min_box_size)
-            neg_boxes = sample(sp.neg_init, target, size, self.rng, min_size=sp.min_box_size)
-            neg_boxes = neg_boxes[self.rng.permutation(len(neg_boxes))]
-            reg_boxes = sample(sp.bbreg, target, size, self.rng, min_size=sp.min_box_size)
-            scene_box = union_box(neg_boxes if len(neg_boxes) else target[None], self.cfg.geometry.roi_padding)
-            scenes = self._jitter_scenes(scene_box, target)
-            (pos, neg, reg), (pos_boxes, neg_boxes, reg_boxes) = self._jittered_feats(
-                img, scenes, [pos_boxes, neg_boxes, reg_boxes])
-            apos, aneg, areg, areg_boxes = self._augmented_feats(img, target)
-        pos, neg = torch.cat([pos, apos]).clone(), torch.cat([neg, aneg]).clone()
-        reg, reg_boxes = torch.cat([reg, areg]).clone(), np.concatenate([reg_boxes, areg_boxes])
-        self._init_params()
+        image_size = (img.shape[2], img.shape[1])
+        target = validate_box(box, image_size)
+        self.state = s = self._new_state(image_size, target)
+        pos, neg, reg, reg_boxes = self._first_frame_samples(img, target)
+        s.params = {k: v.detach().clone() for k, v in self.theta0.items()}
+        s.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, s.alphas), s.rng, s.generator)
         with self.timer('update'):
-            self.params = self.adapter.adapt(self.params, pos, neg, 'init')
+            s.params = s.adapter.adapt(s.params, pos, neg, 'init')
         if self.pruner is not None:
             with self.timer('prune'):
                 cols = self._prune(torch.cat([pos, neg]))
             pos, neg, reg = pos[:, cols], neg[:, cols], reg[:, cols]
         with self.timer('bbreg'):
             b = self.cfg.bbreg
-            self.bbreg = BBoxRegressor(b.alpha, (b.gate_iou, 1.0), b.gate_area)
+            s.bbreg = BBoxRegressor(b.alpha, (b.gate_iou, 1.0), b.gate_area)
             if b.enabled:
-                self.bbreg.fit(reg, reg_boxes, target)
+                s.bbreg.fit(reg, reg_boxes, target)
         a = self.cfg.adaptation
-        self.pos_memory = [pos[torch.from_numpy(self.rng.permutation(len(pos))[:a.init_pos_memory])]]
-        self.neg_memory = [neg[torch.from_numpy(self.rng.permutation(len(neg))[:a.init_neg_memory])]]
-        self.target = target
-        self.trans = sp.trans_candidates
-        self.frame = 0
-        self.rejected_updates = 0  # online updates undone because they produced non-finite weights
+        s.pos_memory = [pos[torch.from_numpy(s.rng.permutation(len(pos))[:a.init_pos_memory])]]
+        s.neg_memory = [neg[torch.from_numpy(s.rng.permutation(len(neg))[:a.init_neg_memory])]]
         self.score = float('nan')  # no score on the given frame
+
+    def _new_state(self, image_size: tuple[int, int], target: np.ndarray) -> SequenceState:
+        """A fresh per-sequence state over the full weights (the adapter is set once samples are drawn)."""
+        return SequenceState(rng=np.random.default_rng(self.seed), generator=torch.Generator().manual_seed(self.seed),
+                             image_size=image_size, backbone=self.backbone, alphas=self.alphas, params={},
+                             adapter=None, target=target, trans=self.cfg.sampling.trans_candidates)  # type: ignore[arg-type]
+
+    def _first_frame_samples(self, img: Tensor, target: np.ndarray) -> tuple[Tensor, Tensor, Tensor, np.ndarray]:
+        """First-frame training features: positives, negatives, bbox-regression features and their boxes."""
+        sp, size, rng = self.cfg.sampling, self.state.image_size, self.state.rng
+        with torch.inference_mode():
+            pos_boxes = sample(sp.pos_init, target, size, rng, min_size=sp.min_box_size)
+            neg_boxes = sample(sp.neg_init, target, size, rng, min_size=sp.min_box_size)
+            neg_boxes = neg_boxes[rng.permutation(len(neg_boxes))]
+            reg_boxes = sample(sp.bbreg, target, size, rng, min_size=sp.min_box_size)
+            scene_box = union_box(neg_boxes if len(neg_boxes) else target[None], self.cfg.geometry.roi_padding)
+            scenes = self._jitter_scenes(scene_box, target)
+            (pos, neg, reg), (pos_boxes, neg_boxes, reg_boxes) = self._jittered_feats(
+                img, scenes, [pos_boxes, neg_boxes, reg_boxes])
+            apos, aneg, areg, areg_boxes = self._augmented_feats(img, target)
+        pos, neg = torch.cat([pos, apos]).clone(), torch.cat([neg, aneg]).clone()
+        return pos, neg, torch.cat([reg, areg]).clone(), np.concatenate([reg_boxes, areg_boxes])
 
     def _prune(self, d_init: Tensor) -> Tensor:
         """Predict masks from D_init once, then shrink backbone, heads and step sizes (paper §4)."""
+        s, pc = self.state, self.cfg.pruning
         with torch.no_grad():
-            params = {k: v.detach() for k, v in self.params.items()}
+            params = {k: v.detach() for k, v in s.params.items()}
             masks = self.pruner(pooled_inputs(d_init, params))
-        keep = kept(masks, self.cfg.prune_threshold)
-        self.prune_rate = prune_rate(masks, self.cfg.prune_threshold)
-        if not self.cfg.prune_scale:  # selection only: kept channels keep their unpruned weights
+        keep = kept(masks, pc.threshold)
+        s.prune_rate = prune_rate(masks, pc.threshold)
+        if not pc.scale:  # selection only: kept channels keep their unpruned weights
             masks = {k: torch.ones_like(m) for k, m in masks.items()}
-        self.backbone = copy.deepcopy(self._full_backbone)
-        prune_backbone(self.backbone, keep['conv'])
-        self.feat_dim = self.backbone.out_channels * POOLED * POOLED
-        self.params = prune_heads(params, masks, keep)
-        if self._full_alphas is not None:
-            self.alphas = {stage: [slice_like_heads(a, keep) for a in steps] for stage, steps in self._full_alphas.items()}
-        self.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, self.alphas), self.rng, self.generator)
+        s.backbone = copy.deepcopy(self.backbone)
+        prune_backbone(s.backbone, keep['conv'])
+        s.params = prune_heads(params, masks, keep)
+        if self.alphas is not None:
+            s.alphas = {stage: [slice_like_heads(a, keep) for a in steps] for stage, steps in self.alphas.items()}
+        s.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, s.alphas), s.rng, s.generator)
         return feature_index(keep['conv'])
-
-    def _init_params(self) -> None:
-        """Fresh copies of the initial fc parameters (theta_0) and a fresh optimiser state."""
-        if self._theta0 is None:
-            self._theta0 = init_head_params(self.feat_dim, self.cfg.fc_width, torch.Generator().manual_seed(self.seed))
-        self.params = {k: v.detach().clone() for k, v in self._theta0.items()}
-        self.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, self.alphas), self.rng, self.generator)
 
     # ----------------------------------------------------------- later frames
     def update(self, image: object) -> np.ndarray:
         """Locate the target in the next frame; returns (x, y, w, h) and sets `.score`."""
-        if self.image_size is None:
+        s = self.state
+        if s is None:
             raise RuntimeError('call init(image, box) before update(image)')
         img = to_tensor(image)
-        if (img.shape[2], img.shape[1]) != self.image_size:
-            raise ValueError(f'frame size changed from {self.image_size[0]}x{self.image_size[1]} to '
+        if (img.shape[2], img.shape[1]) != s.image_size:
+            raise ValueError(f'frame size changed from {s.image_size[0]}x{s.image_size[1]} to '
                              f'{img.shape[2]}x{img.shape[1]} within one sequence')
-        self.frame += 1
+        s.frame += 1
         with torch.inference_mode():
             result, success, collected = self._locate(img)
         if collected is not None:
             self._remember(*collected)
         a = self.cfg.adaptation
         if not success:
-            n = min(a.n_frames_short, len(self.pos_memory))
-            self._adapt(torch.cat(self.pos_memory[-n:]), torch.cat(self.neg_memory))
-        elif self.frame % a.long_interval == 0:
-            self._adapt(torch.cat(self.pos_memory), torch.cat(self.neg_memory))
+            n = min(a.n_frames_short, len(s.pos_memory))
+            self._adapt(torch.cat(s.pos_memory[-n:]), torch.cat(s.neg_memory))
+        elif s.frame % a.long_interval == 0:
+            self._adapt(torch.cat(s.pos_memory), torch.cat(s.neg_memory))
         return result
 
     def _locate(self, img: Tensor) -> tuple[np.ndarray, bool, tuple[Tensor, Tensor] | None]:
-        sp, g = self.cfg.sampling, self.cfg.geometry
+        s, sp, g = self.state, self.cfg.sampling, self.cfg.geometry
         with self.timer('sampling'):
-            boxes = candidates(self.target, sp.n_candidates, self.image_size, self.rng, self.trans,
+            boxes = candidates(s.target, sp.n_candidates, s.image_size, s.rng, s.trans,
                                sp.scale_candidates, sp.min_box_size)
-            scene = scene_for(union_box(boxes), self.target[2:], g.patch_size, g.max_scene_size)
+            scene = scene_for(union_box(boxes), s.target[2:], g.patch_size, g.max_scene_size)
         feats = self._scene_feats(img, scene, boxes)
         scores = self._scores(feats)
         top = scores.topk(min(sp.top_k, len(scores))).indices.numpy()
         self.score = float(scores[top].mean())
-        self.target = boxes[top].mean(axis=0)
+        s.target = boxes[top].mean(axis=0)
         success = self.score > sp.success_thr
-        self.trans = sp.trans_candidates if success else sp.trans_candidates_expand
-        result = self.target.copy()
+        s.trans = sp.trans_candidates if success else sp.trans_candidates_expand
+        result = s.target.copy()
         if success and self.cfg.bbreg.enabled:
             with self.timer('bbreg'):
-                result = self.bbreg.predict(feats[torch.from_numpy(top)], boxes[top], self.image_size).mean(axis=0)
+                result = s.bbreg.predict(feats[torch.from_numpy(top)], boxes[top], s.image_size).mean(axis=0)
         collected = self._collect(img) if success else None
         return result, success, collected
 
     def _collect(self, img: Tensor) -> tuple[Tensor, Tensor]:
         """Online training data around the new target (RT-MDNet: 50 pos IoU >= 0.7, 200 neg IoU <= 0.3)."""
-        sp, g = self.cfg.sampling, self.cfg.geometry
+        s, sp, g = self.state, self.cfg.sampling, self.cfg.geometry
         with self.timer('sampling'):
-            pos_boxes = sample(sp.pos_update, self.target, self.image_size, self.rng, min_size=sp.min_box_size)
-            neg_boxes = sample(sp.neg_update, self.target, self.image_size, self.rng, min_size=sp.min_box_size)
-            scene_box = union_box(neg_boxes if len(neg_boxes) else self.target[None])
+            pos_boxes = sample(sp.pos_update, s.target, s.image_size, s.rng, min_size=sp.min_box_size)
+            neg_boxes = sample(sp.neg_update, s.target, s.image_size, s.rng, min_size=sp.min_box_size)
+            scene_box = union_box(neg_boxes if len(neg_boxes) else s.target[None])
         if g.online_jitter:
-            scenes = self._jitter_scenes(scene_box, self.target)
+            scenes = self._jitter_scenes(scene_box, s.target)
             (pos, neg), _ = self._jittered_feats(img, scenes, [pos_boxes, neg_boxes])
         else:
-            scene = scene_for(scene_box, self.target[2:], g.patch_size, g.max_scene_size)
+            scene = scene_for(scene_box, s.target[2:], g.patch_size, g.max_scene_size)
             feats = self._scene_feats(img, scene, np.concatenate([pos_boxes, neg_boxes]))
             pos, neg = feats[:len(pos_boxes)], feats[len(pos_boxes):]
         return pos, neg
 
     def _remember(self, pos: Tensor, neg: Tensor) -> None:
-        a = self.cfg.adaptation
-        self.pos_memory.append(pos.clone())
-        self.neg_memory.append(neg.clone())
-        del self.pos_memory[:-a.n_frames_long]
-        del self.neg_memory[:-a.n_frames_short]
+        s, a = self.state, self.cfg.adaptation
+        s.pos_memory.append(pos.clone())
+        s.neg_memory.append(neg.clone())
+        del s.pos_memory[:-a.n_frames_long]
+        del s.neg_memory[:-a.n_frames_short]
 
     def _adapt(self, pos: Tensor, neg: Tensor) -> None:
         """One online update; a step that leaves any weight non-finite is undone (the model keeps
         tracking with its last good weights instead of reporting NaN boxes for the rest of the video)."""
+        s = self.state
         with self.timer('update'):
-            in_place = getattr(self.adapter.steps['update'], 'in_place', True)
-            before = {k: v.detach().clone() for k, v in self.params.items()} if in_place else dict(self.params)
-            after = self.adapter.adapt(self.params, pos, neg, 'update')
+            in_place = getattr(s.adapter.steps['update'], 'in_place', True)
+            before = {k: v.detach().clone() for k, v in s.params.items()} if in_place else dict(s.params)
+            after = s.adapter.adapt(s.params, pos, neg, 'update')
             finite = all(bool(torch.isfinite(v).all()) for v in after.values())
-            self.params = after if finite else before
-            self.rejected_updates += not finite
+            s.params = after if finite else before
+            s.rejected_updates += not finite
 
     # ------------------------------------------------------------ convenience
     def track(self, frames: Iterable[object], box: object) -> SequenceResult:
         """Run over an iterable of frames; boxes, scores and seconds per frame in one result."""
         return track_sequence(self, frames, box)
+
+
+def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
+                  seed: int = 0, /, **overrides: Any) -> MetaRTTTracker:
+    """`MetaRTTTracker.from_spec(TrackerSpec(...))` in one call: a checkpoint file if given, else a named
+    variant (one that needs trained weights loads its shipped, sha256-verified checkpoint).
+
+    `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}; a 'backbone' override
+    (`--override backbone=vggm`) stands for the `backbone` argument (hence positional-only arguments).
+    """
+    ckpt = str(checkpoint) if checkpoint else None
+    return MetaRTTTracker.from_spec(TrackerSpec(variant, backbone, ckpt, seed, dict(overrides)))

@@ -51,5 +51,5 @@ def fast_tracker():
 @pytest.fixture
 def no_shipped_weights(tmp_path, monkeypatch):
     """Hide the shipped weights/ so the paths taken without any trained weights can be tested."""
-    import metartt_tracker.checkpoint as checkpoint
-    monkeypatch.setattr(checkpoint, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')
+    import metartt_tracker.shipped as shipped
+    monkeypatch.setattr(shipped, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')

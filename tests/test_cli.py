@@ -20,9 +20,23 @@ def test_track_writes_one_row_per_frame_starting_with_the_initial_box(tmp_path, 
     rows = np.loadtxt(out, delimiter=',')
     assert rows.shape == (4, 4)
     assert np.allclose(rows[0], [234.57, 65.95, 256.3, 145.39])
-    assert video.stat().st_size > 1000 and not list(tmp_path.glob('res/*.partial*'))
+    assert video.stat().st_size > 1000 and sorted(p.name for p in video.parent.iterdir()) == ['boxes.txt', 'out.mp4']
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary['frames'] == 4 and 'auc' in summary and 'static_box_auc' in summary
+
+
+def test_track_a_truncated_video_tracks_what_decodes_and_reports_both_counts(tmp_path, capsys):
+    from video_files import truncate_mp4, write_mp4
+    video, out = tmp_path / 'cut.mp4', tmp_path / 'boxes.txt'
+    write_mp4(video, 20)
+    truncate_mp4(video, 0.3)  # the container still announces 20 frames
+    assert main(['track', str(video), '--box', '4,21,24,21', '--output', str(out), '--quiet', '--threads', '1']) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    n = summary['frames_decoded']
+    assert summary['frames'] == n < summary['frames_announced'] == 20
+    assert f'cut.mp4: decoded {n} of 20 frames the container announces; tracked the {n}' in captured.err
+    assert np.loadtxt(out, delimiter=',').shape == (n, 4)
 
 
 @pytest.mark.parametrize('argv, message', [

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from metartt_tracker.adaptation import constant_alphas
-from metartt_tracker.checkpoint import (Checkpoint, import_official, load_checkpoint, save_checkpoint,
-                                        tracker_from_checkpoint)
+from metartt_tracker.checkpoint import SHARED, Checkpoint, import_official, load_checkpoint, save_checkpoint
+from metartt_tracker.tracker import MetaRTTTracker
 from metartt_tracker.config import OverrideError, TrackerConfig, parse_override, variant_config
 from metartt_tracker.importers import WeightsError
 from metartt_tracker.model import init_head_params
@@ -54,7 +54,7 @@ def test_checkpoint_round_trip(tmp_path):
     assert compact.head_params['fc4.weight'].dtype == torch.float32
     assert torch.allclose(compact.head_params['fc4.weight'], ck.head_params['fc4.weight'], atol=1e-3)
     assert (tmp_path / 'c.pt').stat().st_size < (tmp_path / 'm.pt').stat().st_size * 0.6
-    assert tracker_from_checkpoint(path).alphas is not None
+    assert MetaRTTTracker.from_checkpoint(path).alphas is not None
 
 
 def test_checkpoint_errors_name_the_file_and_the_mismatch(tmp_path):
@@ -91,14 +91,14 @@ def test_official_rtmdnet_pth_imports_into_a_working_tracker(tmp_path):
     assert ck.config.backbone == 'vggm'
     assert torch.equal(ck.backbone_state['conv2.weight'], sd['conv2.0.weight'])
     assert torch.equal(ck.head_params['fc5.weight'], sd['fc5.1.weight'])
-    tracker = tracker_from_checkpoint(save_checkpoint(ck, tmp_path / 'vggm.pt'))
+    tracker = MetaRTTTracker.from_checkpoint(save_checkpoint(ck, tmp_path / 'vggm.pt'))
     assert torch.equal(tracker.backbone.conv3.weight, sd['conv3.0.weight'])
-    assert tracker.feat_dim == 4608
+    assert tracker.theta0['fc4.weight'].shape[1] == 4608  # 512 channels x 3 x 3 RoI cells
 
 
 def test_published_weights_load_by_name_and_are_checksum_verified(tmp_path, monkeypatch):
-    import metartt_tracker.checkpoint as C
-    from metartt_tracker import MetaRTTTracker, MissingWeightsError
+    import metartt_tracker.shipped as C
+    from metartt_tracker import MissingWeightsError
     src = save_checkpoint(_meta_checkpoint(), tmp_path / 'src.pt')
     monkeypatch.setattr(C, 'weights_dir', lambda: tmp_path / 'w')
     (tmp_path / 'w').mkdir()
@@ -117,9 +117,9 @@ def test_published_weights_load_by_name_and_are_checksum_verified(tmp_path, monk
 def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, monkeypatch):
     """metartt-prune published with base='metartt' stores only what differs, loads the same tensors
     as a whole copy, and names the base when the base is missing, replaced or different."""
-    import metartt_tracker.checkpoint as C
+    import metartt_tracker.shipped as C
     from metartt_tracker.backbones import build_backbone
-    from metartt_tracker import MetaRTTTracker
+    from metartt_tracker.fileio import sha256_file
     from metartt_tracker.pruning import PruningNetwork, network_to_dict, widths_for
     monkeypatch.setattr(C, 'weights_dir', lambda: tmp_path / 'w')
     (tmp_path / 'w').mkdir()
@@ -130,14 +130,14 @@ def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, m
     widths = widths_for(112, 512)
     prune = _meta_checkpoint()
     prune.backbone_state = meta.backbone_state
-    prune.config = prune.config.replace(variant='metartt-prune', prune=True)
+    prune.config = prune.config.replace(variant='metartt-prune', **{'pruning.enabled': True})
     prune.pruning = network_to_dict(PruningNetwork(widths), widths, 128, 0.2)
     src = save_checkpoint(prune, tmp_path / 'prune.pt')
     whole = C.publish(src, 'whole', folder=tmp_path / 'whole')
     delta = C.publish(src, 'metartt-prune', base='metartt')
     assert delta.stat().st_size < whole.stat().st_size / 5
     a, b = load_checkpoint(delta), load_checkpoint(whole)
-    for k in C.SHARED:
+    for k in SHARED:
         assert C._same_in_fp16(getattr(a, k), getattr(b, k)), k
     assert a.config == b.config and a.pruning['widths'] == widths
     assert MetaRTTTracker.from_pretrained('metartt-prune').pruner is not None
@@ -157,6 +157,75 @@ def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, m
         load_checkpoint(delta)
     (tmp_path / 'w' / 'metartt.pt').write_bytes(delta.read_bytes())  # a base that is itself a delta
     save_checkpoint(load_checkpoint(whole), tmp_path / 'w' / 'base2.pt', compact=True,
-                    base={'file': 'metartt.pt', 'sha256': C.sha256_file(tmp_path / 'w' / 'metartt.pt')})
+                    base={'file': 'metartt.pt', 'sha256': sha256_file(tmp_path / 'w' / 'metartt.pt')})
     with pytest.raises(WeightsError, match='base2.pt: its base .*metartt.pt is itself a delta checkpoint'):
         load_checkpoint(tmp_path / 'w' / 'base2.pt')
+
+
+def test_schema_1_configs_migrate_retired_keys_dropped_and_prune_fields_grouped(caplog):
+    """Checkpoints written before the schema was versioned (all shipped ones) still load."""
+    import logging
+    from metartt_tracker.config import SCHEMA_VERSION, migrate_config
+    old = variant_config('metartt-prune').to_dict()
+    old.pop('schema')
+    pruning = old.pop('pruning')
+    old.update(threads=2, needs_meta_weights=True, prune=pruning['enabled'], prune_threshold=0.2,
+               prune_scale=False)
+    migrated, notes = migrate_config(old)
+    assert migrated['pruning'] == {'enabled': True, 'threshold': 0.2, 'scale': False}
+    assert len(notes) == 5 and any("dropped retired key 'threads'=2" in n for n in notes)
+    with caplog.at_level(logging.INFO, logger='metartt_tracker.config'):
+        cfg = TrackerConfig.from_dict(old)
+    assert "moved 'prune_scale' to 'pruning.scale'" in caplog.text
+    assert cfg.pruning.threshold == 0.2 and not cfg.pruning.scale and cfg.needs_meta_weights
+    assert cfg.to_dict()['schema'] == SCHEMA_VERSION and TrackerConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(KeyError, match='unknown config fields'):
+        TrackerConfig.from_dict({**cfg.to_dict(), 'nope': 1})
+    with pytest.raises(KeyError, match='schema 99 is not supported'):
+        TrackerConfig.from_dict({**cfg.to_dict(), 'schema': 99})
+    assert cfg.replace(prune_scale=True).pruning.scale  # old override paths still work
+    with pytest.raises(KeyError, match="unknown config field 'schema'"):
+        cfg.replace(schema=1)
+
+
+def test_needs_meta_weights_is_derived():
+    assert [variant_config(v).needs_meta_weights for v in ('rtmdnet', 'rtmdnet-5-5', 'metartt', 'metartt-prune',
+                                                           'metatracker')] == [False, False, True, True, True]
+    assert variant_config('rtmdnet').replace(**{'pruning.enabled': True}).needs_meta_weights
+
+
+def test_shipped_checkpoints_load_unchanged_through_the_migration():
+    """The shipped files are schema 1 and keep their sha256 (the manifest check); their configs migrate."""
+    import json
+    from metartt_tracker.fileio import sha256_file
+    from metartt_tracker.shipped import pretrained_path, weights_dir
+    manifest = json.loads((weights_dir() / 'MANIFEST.json').read_text())
+    for name in ('metartt', 'metartt-prune'):
+        path = pretrained_path(name)
+        raw = torch.load(path, map_location='cpu', weights_only=True)
+        assert 'schema' not in raw['config'] and sha256_file(path) == manifest[name]['sha256']
+        cfg = load_checkpoint(path).config
+        assert cfg.variant == name and cfg.pruning.enabled == (name == 'metartt-prune')
+
+
+def test_every_way_to_build_a_tracker_agrees():
+    """from_variant, from_pretrained, build_tracker and TrackerSpec resolve the same weights."""
+    from metartt_tracker import TrackerSpec, build_tracker
+    from metartt_tracker.shipped import pretrained_path
+
+    def same(a, b):
+        assert a.cfg == b.cfg and a.seed == b.seed
+        assert all(torch.equal(a.theta0[k], b.theta0[k]) for k in a.theta0)  # both are copies of one file's tensors
+        assert (a.alphas is None) == (b.alphas is None) and (a.pruner is None) == (b.pruner is None)
+
+    for name in ('rtmdnet', 'metartt', 'metartt-prune'):
+        ref = build_tracker(name, 'lite0', None, 3)
+        same(ref, MetaRTTTracker.from_variant(name, seed=3))
+        same(ref, MetaRTTTracker.from_spec(TrackerSpec(name, seed=3)))
+        if name != 'rtmdnet':
+            same(ref, MetaRTTTracker.from_pretrained(name, seed=3))
+            same(ref, MetaRTTTracker.from_checkpoint(pretrained_path(name), seed=3))
+            same(ref, build_tracker('rtmdnet', 'lite0', pretrained_path(name), 3))
+    from metartt_tracker import MissingWeightsError
+    with pytest.raises(MissingWeightsError, match="no shipped weights named 'rtmdnet'"):
+        MetaRTTTracker.from_pretrained('rtmdnet')

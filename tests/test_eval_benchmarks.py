@@ -7,6 +7,8 @@ from PIL import Image
 
 from metartt_tracker.data.benchmarks import (detect_kind, open_benchmark, read_got10k_dataset, read_lasot, read_otb,
                                              read_packed, read_tc128, read_uav123, read_vot)
+from metartt_tracker.data.sequences import TruncatedVideoWarning, VideoFrames
+from video_files import truncate_mp4, write_mp4
 
 SAMPLES = Path(__file__).resolve().parents[1] / 'samples'
 
@@ -43,11 +45,11 @@ def test_otb_quirks(tmp_path):
     b = read_otb(tmp_path, version=None)
     assert b.names() == ['Crossing', 'David', 'Football1', 'Human4', 'Jogging.1', 'Jogging.2', 'Tiger1']
     assert b['Crossing'].boxes[0].tolist() == [0, 1, 3, 4]  # 1-based -> 0-based
-    assert b['David'].frames.images[0].name == '0300.jpg' and len(b['David']) == 6
-    assert len(b['Football1'].frames.images) == 5 and np.isnan(b['Football1'].boxes[4]).all()
+    assert b['David'].paths[0].name == '0300.jpg' and len(b['David']) == 6
+    assert len(b['Football1'].paths) == 5 and np.isnan(b['Football1'].boxes[4]).all()
     assert b['Jogging.2'].boxes[0, 0] == 39 and b['Human4'].annotation.name == 'groundtruth_rect.2.txt'
     assert len(b['Tiger1']) == 8  # all frames unless OTB-2015's official list applies
-    seq = b['David'].open()
+    seq = b['David'].check()
     assert len(seq) == 6 and seq.init_box == (0.0, 1.0, 3.0, 4.0)
 
 
@@ -57,7 +59,7 @@ def test_otb_versions_need_every_official_folder_and_never_download(tmp_path):
         read_otb(tmp_path, version=2015)
     b = read_otb(tmp_path, version=2015, names=['Tiger1', 'Jogging', 'David'])
     assert b.names() == ['David', 'Jogging.1', 'Jogging.2', 'Tiger1']
-    assert len(b['Tiger1']) == 3 and b['Tiger1'].frames.images[0].name == '0006.jpg'  # first 5 frames omitted
+    assert len(b['Tiger1']) == 3 and b['Tiger1'].paths[0].name == '0006.jpg'  # first 5 frames omitted
 
 
 def test_errors_name_the_file_and_line(tmp_path):
@@ -76,7 +78,7 @@ def test_tc128_uses_its_frame_range(tmp_path):
     (tmp_path / 'Ball_ce1' / 'Ball_ce1_frames.txt').write_text('3,6\n')
     b = read_tc128(tmp_path)
     assert detect_kind(tmp_path) == 'tc128'
-    assert [p.name for p in b['Ball_ce1'].frames.images] == ['0003.jpg', '0004.jpg', '0005.jpg', '0006.jpg']
+    assert [p.name for p in b['Ball_ce1'].paths] == ['0003.jpg', '0004.jpg', '0005.jpg', '0006.jpg']
 
 
 def test_uav123_subsequences_from_config(tmp_path):
@@ -94,7 +96,7 @@ def test_uav123_subsequences_from_config(tmp_path):
                       "'nz',6,'ext','jpg','init_rect',[0,0,0,0])};\n")
     b = open_benchmark(tmp_path)
     assert b.kind == 'uav123' and b.names() == ['bird1_1', 'bird1_2', 'car6']
-    assert b['bird1_2'].frames.images[0].name == '000011.jpg' and np.isnan(b['bird1_2'].boxes[0]).all()
+    assert b['bird1_2'].paths[0].name == '000011.jpg' and np.isnan(b['bird1_2'].boxes[0]).all()
     config.write_text(config.read_text().replace("'endFrame',15", "'endFrame',16"))
     with pytest.raises(ValueError, match=r'bird1_2.txt: 5 ground-truth rows but 6 frames'):
         read_uav123(tmp_path)
@@ -160,3 +162,21 @@ def test_unknown_layout_is_reported(tmp_path):
     (tmp_path / 'x').mkdir()
     with pytest.raises(ValueError, match='not a benchmark layout'):
         open_benchmark(tmp_path)
+
+
+def test_listing_decodes_no_video_and_check_reports_a_truncated_one(tmp_path, monkeypatch):
+    (tmp_path / 'cut').mkdir()
+    write_mp4(tmp_path / 'cut' / 'video.mp4', 20)
+    truncate_mp4(tmp_path / 'cut' / 'video.mp4', 0.3)
+    (tmp_path / 'cut' / 'groundtruth.txt').write_text(_rows(20))
+
+    def no_decoding(self):
+        raise AssertionError(f'listing opened {self.path}')
+    monkeypatch.setattr(VideoFrames, '_open', no_decoding)
+    b = read_packed(tmp_path)
+    assert len(b['cut']) == 20 and b.frames() == 20 and len(b.list_hash()) == 16 and b['cut'].paths is None
+    monkeypatch.undo()
+    with pytest.warns(TruncatedVideoWarning), pytest.raises(
+            ValueError, match=r'cut/groundtruth.txt: 20 ground-truth rows but (\d+) frames in .*cut/video.mp4 '
+                              r'\(decoded \1 of 20 frames the container announces\)'):
+        b['cut'].check()

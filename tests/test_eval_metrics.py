@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
+from metartt_tracker import overlap as O
 from metartt_tracker.evaluation import metrics as M
+from metartt_tracker.results import FrameState, ResetRun, SequenceResult
 
 NAN4 = [np.nan] * 4
 
@@ -10,11 +12,11 @@ NAN4 = [np.nan] * 4
 def test_iou_and_centre_error_by_hand():
     gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [0, 0, 10, 10]], float)
     pred = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [20, 20, 4, 4]], float)
-    assert M.overlaps(pred, gt) == pytest.approx([1.0, 50 / 150, 0.0])
+    assert O.box_iou(pred, gt) == pytest.approx([1.0, 50 / 150, 0.0])
     assert M.center_errors(pred, gt) == pytest.approx([0.0, 5.0, np.hypot(17, 17)])  # centres x + (w - 1) / 2
     assert M.center_errors(pred, gt, normalize=True)[1] == pytest.approx(0.5)
     # got10k's bound: x clipped to the image first, then w to what is left (a box is shifted, not cut)
-    assert M.bound_boxes([[-5, 2, 10, 10]], (8, 8)).tolist() == [[0, 2, 8, 6]]
+    assert O.bound_boxes([[-5, 2, 10, 10]], (8, 8)).tolist() == [[0, 2, 8, 6]]
 
 
 def test_success_curve_is_strict_and_auc_is_its_mean():
@@ -91,11 +93,11 @@ def test_vot_raster_overlap_by_hand():
                      NAN4,  # special frame: empty region vs a box -> 0
                      [200, 200, 5, 5],  # outside the image
                      [10, 10, 10, 10]], float)
-    assert M.raster_overlaps(pred, gt, size) == pytest.approx([50 / 150, 60 / 140, 0, 0, 1])
-    assert M.raster_overlaps(np.array([NAN4]), np.array([NAN4]), size)[0] == 1.0  # two empty regions
+    assert O.raster_overlaps(pred, gt, size) == pytest.approx([50 / 150, 60 / 140, 0, 0, 1])
+    assert O.raster_overlaps(np.array([NAN4]), np.array([NAN4]), size)[0] == 1.0  # two empty regions
     square = np.array([[10, 10, 20, 10, 20, 20, 10, 20]], float)  # polygon of 11 x 11 pixels
-    assert M.raster_overlaps(np.array([[10, 10, 11, 11]], float), square, size)[0] == pytest.approx(1.0)
-    assert M.polygon_to_box(square).tolist() == [[10, 10, 10, 10]]
+    assert O.raster_overlaps(np.array([[10, 10, 11, 11]], float), square, size)[0] == pytest.approx(1.0)
+    assert O.polygon_to_box(square).tolist() == [[10, 10, 10, 10]]
 
 
 def test_vot_raster_overlap_equals_vot_toolkit_on_random_regions():
@@ -116,15 +118,16 @@ def test_vot_raster_overlap_equals_vot_toolkit_on_random_regions():
     region = lambda b: Special(1) if np.isnan(b).any() else Rectangle(*b)  # noqa: E731
     ref_rect = [calculate_overlap(region(p), Rectangle(*g), size) for p, g in zip(pred, gt)]
     ref_poly = [calculate_overlap(region(p), Polygon(g.reshape(4, 2).tolist()), size) for p, g in zip(pred, polys)]
-    assert M.raster_overlaps(pred, gt, size) == pytest.approx(ref_rect, abs=1e-12)
-    assert M.raster_overlaps(pred, polys, size) == pytest.approx(ref_poly, abs=1e-12)
+    assert O.raster_overlaps(pred, gt, size) == pytest.approx(ref_rect, abs=1e-12)
+    assert O.raster_overlaps(pred, polys, size) == pytest.approx(ref_poly, abs=1e-12)
 
 
-def _run(overlaps, codes):
-    return M.VotRun(np.asarray(overlaps, float), np.asarray(codes))
+def _run(overlaps, states):
+    n = len(states)
+    return ResetRun(SequenceResult('s', np.full((n, 4), np.nan), np.full(n, np.nan), np.zeros(n)), states, overlaps)
 
 
-T, I, F, S = M.TRACKED, M.INIT, M.FAILURE, M.SKIPPED
+T, I, F, S = FrameState.TRACKED, FrameState.INIT, FrameState.FAILURE, FrameState.SKIPPED
 
 
 def test_vot_accuracy_burnin_failures_and_fragments():

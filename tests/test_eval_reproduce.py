@@ -1,8 +1,6 @@
 """`metartt reproduce` end to end on the bundled sample (cheap tracker settings), tables, plots, provenance."""
 import csv
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +8,7 @@ import pytest
 
 from metartt_tracker.cli import main
 from metartt_tracker.evaluation import reproduce as rp
-from metartt_tracker.evaluation.variants import VARIANTS
+from metartt_tracker.evaluation.rows import ROWS
 
 SAMPLES = Path(__file__).resolve().parents[1] / 'samples'
 CHEAP = ['geometry.n_aug_crops=4', 'geometry.init_jitter=false', 'sampling.neg_init.n=500', 'sampling.pos_init.n=100',
@@ -20,14 +18,14 @@ CHEAP = ['geometry.n_aug_crops=4', 'geometry.init_jitter=false', 'sampling.neg_i
 @pytest.fixture(scope='module')
 def reproduced(tmp_path_factory):
     """`metartt reproduce all`: rows without weights, the cheapest RT-MDNet row (5/5) in every table, and KCF."""
-    import metartt_tracker.checkpoint as checkpoint
+    import metartt_tracker.shipped as shipped
     out = tmp_path_factory.mktemp('reproduce')
     argv = ['reproduce', 'all', '--dataset', str(SAMPLES), '--sequences', 'otb_Crossing', '--max-frames', '6',
             '--rows', 'rtmdnet-5-5,metartt,metartt-prune', '--add-rows', 'rtmdnet-5-5,kcf', '--repetitions', '2',
             '--threads', '2', '--results', str(out / 'results'), '--weights', str(out / 'weights'), '--out', str(out / 'tables'),
             '--eao-range', '1,4', '--quiet'] + [x for o in CHEAP for x in ('--override', o)]
     with pytest.MonkeyPatch.context() as mp:  # rows without weights: hide the shipped ones
-        mp.setattr(checkpoint, 'weights_dir', lambda: out / 'no-shipped-weights')
+        mp.setattr(shipped, 'weights_dir', lambda: out / 'no-shipped-weights')
         assert main(argv) == 0
     return out
 
@@ -102,19 +100,19 @@ def test_rerun_skips_finished_runs_and_scores_compared_results(reproduced, capsy
 
 
 def test_training_hook_fills_rows_or_says_why(tmp_path, monkeypatch, no_shipped_weights):
-    spec = VARIANTS['metartt']
-    fake = types.ModuleType('metartt_tracker.meta')
-    monkeypatch.setitem(sys.modules, 'metartt_tracker.meta', fake)
-    assert rp.train_missing(spec, 'compact', tmp_path) == \
-        'missing weights (metartt_tracker.meta has no train(recipe, out_path, ...))'
+    spec = ROWS['metartt']
     calls = []
-    fake.train = lambda recipe, out, **kw: calls.append((recipe, out, kw)) or Path(out).write_bytes(b'x')
-    assert rp.availability([spec, VARIANTS['rtmdnet']], tmp_path, 'compact') == {}
+    fake = lambda recipe, out, **kw: calls.append((recipe, out, kw)) or Path(out).write_bytes(b'x')  # noqa: E731
+    monkeypatch.setattr(rp, 'train_checkpoint', fake)
+    assert rp.availability([spec, ROWS['rtmdnet']], tmp_path, 'compact') == {}
     assert calls == [('compact', tmp_path / 'metartt.pt', {'variant': 'metartt', 'ablation': 'metartt'})]
-    fake.train = lambda recipe, out, **kw: 1 / 0
-    assert rp.availability([VARIANTS['metartt-no-don']], tmp_path, 'compact') == {
+    monkeypatch.setattr(rp, 'train_checkpoint', lambda recipe, out, **kw: None)
+    assert rp.train_missing(ROWS['metartt-scalar-lr'], 'compact', tmp_path) == \
+        f"training wrote no checkpoint at {tmp_path / 'metartt-scalar-lr.pt'}"
+    monkeypatch.setattr(rp, 'train_checkpoint', lambda recipe, out, **kw: 1 / 0)
+    assert rp.availability([ROWS['metartt-no-don']], tmp_path, 'compact') == {
         'metartt-no-don': 'training failed: ZeroDivisionError: division by zero'}
-    assert rp.availability([VARIANTS['metartt-no-hard']], tmp_path, None) == {'metartt-no-hard': 'missing weights'}
+    assert rp.availability([ROWS['metartt-no-hard']], tmp_path, None) == {'metartt-no-hard': 'missing weights'}
 
 
 def test_citation_file_cites_the_paper():

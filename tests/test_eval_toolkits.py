@@ -20,7 +20,8 @@ from metartt_tracker.data.benchmarks import read_dtb70, read_got10k_dataset, rea
 from metartt_tracker.evaluation import metrics as M
 from metartt_tracker.evaluation.vot_protocol import read_supervised, run_supervised
 from metartt_tracker.evaluation.scoring import ResultSource, score_ope, score_supervised
-from metartt_tracker.results import SequenceResult, write_got10k
+from metartt_tracker.overlap import box_iou
+from metartt_tracker.results import FrameState, SequenceResult, write_got10k
 
 W, H, N = 64, 48, 24
 
@@ -228,11 +229,11 @@ def test_eao_accuracy_failures_equal_vot_toolkit_workspace_run(tmp_path):
     assert failures > 0 and 0 < eao < 1
     # our reset-based protocol gives the toolkit's trajectories: same codes, boxes up to float32
     for s in bench:
-        seq = s.open()
+        seq = s.check()
         run = run_supervised(Drift(), seq.frames, s.boxes, s.regions, s.image_size(), s.name)
         ref = read_supervised(ws / 'results', 'Drift', s.name)
-        assert run.codes.tolist() == ref.codes.tolist()
-        assert np.nanmax(np.abs(run.boxes - ref.boxes)) < 1e-4
+        assert run.states.tolist() == ref.states.tolist()
+        assert np.nanmax(np.abs(run.tracked_boxes() - ref.tracked_boxes())) < 1e-4
 
 
 def test_binary_vot_trajectories_and_result_folder_layouts(tmp_path):
@@ -245,8 +246,9 @@ def test_binary_vot_trajectories_and_result_folder_layouts(tmp_path):
     write_trajectory(str(folder / 's_001.bin'), [Special(1), Rectangle(1.5, 2, 3, 4),
                                                  Polygon([(1, 1), (5, 1), (5, 4), (1, 4)]), Special(2), Special(0)])
     run = read_supervised(tmp_path, 'T', 's')
-    assert run.codes.tolist() == [1, -1, -1, 2, 0]
-    assert run.boxes[1].tolist() == [1.5, 2, 3, 4] and run.boxes[2].tolist() == [1, 1, 4, 3]
+    S = FrameState
+    assert run.states.tolist() == [S.INIT, S.TRACKED, S.TRACKED, S.FAILURE, S.SKIPPED]
+    assert run.result.boxes[1].tolist() == [1.5, 2, 3, 4] and run.result.boxes[2].tolist() == [1, 1, 4, 3]
     src = ResultSource.parse(f'Theirs={tmp_path / "T"}')
     assert (src.layout, src.one_based, src.repetitions('s')) == ('vot', False, [1])
     (tmp_path / 'flat').mkdir()
@@ -262,6 +264,6 @@ def test_iou_and_centre_error_equal_got10k_utils_metrics():
     rng = np.random.default_rng(5)
     a = np.c_[rng.uniform(-20, 80, (200, 2)), rng.uniform(0.5, 40, (200, 2))]
     b = np.c_[rng.uniform(-20, 80, (200, 2)), rng.uniform(0.5, 40, (200, 2))]
-    assert M.overlaps(a, b) == pytest.approx(rect_iou(a.copy(), b.copy()), abs=1e-12)
-    assert M.overlaps(a, b, (W, H)) == pytest.approx(rect_iou(a.copy(), b.copy(), bound=(W, H)), abs=1e-12)
+    assert box_iou(a, b) == pytest.approx(rect_iou(a.copy(), b.copy()), abs=1e-12)
+    assert box_iou(a, b, (W, H)) == pytest.approx(rect_iou(a.copy(), b.copy(), bound=(W, H)), abs=1e-12)
     assert M.center_errors(a, b) == pytest.approx(center_error(a, b), abs=1e-12)

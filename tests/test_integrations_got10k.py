@@ -2,6 +2,7 @@
 the bundled sample, offline, with checked inputs and the numpy-2 shims for ExperimentVOT."""
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -63,8 +64,8 @@ def test_determinism_flag_is_honest(car):
 
 
 def test_otb_experiment_on_a_partial_copy_never_downloads(tmp_path):
-    crossing = open_harness_sequence(SAMPLES / 'otb_Crossing', max_frames=N)
-    crossing.name = 'Crossing'  # an official OTB name; the other 99 are missing
+    crossing = replace(open_harness_sequence(SAMPLES / 'otb_Crossing', max_frames=N),
+                       name='Crossing')  # an official OTB name; the other 99 are missing
     export_dataset([crossing], tmp_path / 'OTB', 'otb')
     exp = g.make_experiment('otb', tmp_path / 'OTB', tmp_path / 'results', tmp_path / 'reports')
     assert exp.dataset.seq_names == ['Crossing']

@@ -14,8 +14,9 @@ from conftest import SAMPLES
 from metartt_tracker.cli import main
 from metartt_tracker.integrations.layouts import export_dataset, open_harness_sequence
 from metartt_tracker.integrations.options import TrackerSpec
-from metartt_tracker.integrations.reset import FrameState
+from metartt_tracker.tracker import MetaRTTTracker
 from metartt_tracker.integrations.results_io import read_pysot, read_pysot_baseline, read_pytracking
+from metartt_tracker.results import FrameState
 
 SPEC = TrackerSpec('rtmdnet-5-5', overrides={'geometry.n_aug_crops': 8})
 N = 16
@@ -196,10 +197,10 @@ class Stub:
 def test_interrupted_runs_leave_no_result_and_finished_ones_are_skipped(tmp_path, png_sequences, monkeypatch):
     from metartt_tracker.integrations.runs import run_pytracking
     trackers = iter([Stub(fail_at=5), Stub()])
-    monkeypatch.setattr(TrackerSpec, 'build', lambda self: next(trackers))
+    monkeypatch.setattr(MetaRTTTracker, 'from_spec', classmethod(lambda cls, spec: next(trackers)))
     with pytest.raises(RuntimeError, match='interrupted'):
         run_pytracking(SPEC, png_sequences, tmp_path)
-    assert not list(tmp_path.rglob('*.txt')) and not list(tmp_path.rglob('*.tmp'))
+    assert not list(tmp_path.rglob('*.txt')) and not [p for p in tmp_path.rglob('*') if '.tmp' in p.name]
     files = run_pytracking(SPEC, png_sequences, tmp_path)
     assert len(files) == 1 and len(files[0].read_text().splitlines()) == N
     assert run_pytracking(SPEC, png_sequences, tmp_path) == files  # complete: skipped, no tracker built

@@ -5,13 +5,14 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from conftest import SAMPLES
 from metartt_tracker.cli import main
-from metartt_tracker.integrations.layouts import HarnessSequence, export_dataset, open_harness_sequence
+from metartt_tracker.integrations.layouts import export_dataset, open_harness_sequence
 from metartt_tracker.integrations.options import TrackerSpec
 from metartt_tracker.integrations.vot_workspace import read_analysis
 
@@ -68,7 +69,7 @@ def test_vot_workspace_from_local_sequences_evaluates_to_an_eao(tmp_path, capsys
     teleport = car.regions.copy()
     teleport[8:] = [20, 280, 60, 60]  # the ground truth jumps away: a failure, then a re-initialisation
     export_dataset([car], tmp_path / 'src', 'got10k')  # GOT-10k and OTB layouts in, VOT layout out
-    export_dataset([HarnessSequence('jump', car.frames, teleport, car.gt_file)], tmp_path / 'src', 'otb')
+    export_dataset([replace(car, name='jump', boxes=teleport)], tmp_path / 'src', 'otb')
     (tmp_path / 'src/list.txt').unlink()
     ws = tmp_path / 'ws'
     assert main(['vot', 'init', str(ws), '--sequences', str(tmp_path / 'src'), '--variants', 'rtmdnet-5-5,metartt',
@@ -114,9 +115,9 @@ def test_vot_init_checks_inputs_before_writing(tmp_path, capsys, car):
 
 def test_meta_variants_use_the_shipped_weights_when_the_package_has_them(tmp_path, monkeypatch):
     """With shipped weights `vot init --variants metartt` adds the entry; without, it is a commented hint."""
-    import metartt_tracker.checkpoint as checkpoint
+    import metartt_tracker.shipped as shipped
     from metartt_tracker.integrations.vot_workspace import plan_specs
     specs, skipped = plan_specs(TrackerSpec(), ['metartt', 'metartt-prune'], [])
     assert [s.label for s in specs] == ['metartt', 'metartt-prune'] and skipped == []
-    monkeypatch.setattr(checkpoint, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')
+    monkeypatch.setattr(shipped, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')
     assert plan_specs(TrackerSpec(), ['rtmdnet-5-5', 'metartt'], []) == ([TrackerSpec('rtmdnet-5-5')], ['metartt'])

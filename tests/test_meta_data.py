@@ -7,8 +7,9 @@ import torch
 from PIL import Image
 
 from conftest import SAMPLES
-from metartt_tracker.meta.videos import (coco_pseudo_videos, imagenet_vid_videos, lasot_videos,
-                                         sequence_videos)
+from metartt_tracker.data import TruncatedVideoWarning
+from metartt_tracker.meta.videos import (coco_pseudo_videos, imagenet_vid_videos, lasot_videos, load_frames,
+                                         sequence_videos, visible_frames)
 
 
 def _jpg(path, value, size=(64, 48)):
@@ -21,10 +22,24 @@ def test_packed_sequences_by_split(tmp_path):
     split.write_text('otb_Crossing\n')
     (v,) = sequence_videos(SAMPLES, split)
     assert v.name == 'otb_Crossing' and v.boxes.shape == (120, 4)
-    frames = v.frames([5, 2])
+    frames = load_frames(v, [5, 2])
     assert len(frames) == 2 and frames[0].shape == (240, 360, 3)
     with pytest.raises(FileNotFoundError, match='nope.txt'):
         sequence_videos(SAMPLES, tmp_path / 'nope.txt')
+
+
+def test_a_truncated_training_video_keeps_the_frames_that_decode(tmp_path):
+    from video_files import truncate_mp4, write_mp4
+    (tmp_path / 'cut').mkdir()
+    write_mp4(tmp_path / 'cut' / 'video.mp4', 20)
+    truncate_mp4(tmp_path / 'cut' / 'video.mp4', 0.3)
+    (tmp_path / 'cut' / 'groundtruth.txt').write_text('4,21,24,21\n' * 20)
+    (tmp_path / 'list.txt').write_text('cut\n')
+    with pytest.warns(TruncatedVideoWarning, match='decoded'):
+        (v,) = sequence_videos(tmp_path)
+    n = v.frames.decoded
+    assert len(v) == len(v.boxes) == n < 20 and visible_frames(v).tolist() == list(range(n))
+    assert len(load_frames(v, [n - 1, 0])) == 2
 
 
 def test_lasot_hides_occluded_and_out_of_view_frames(tmp_path):
@@ -35,8 +50,8 @@ def test_lasot_hides_occluded_and_out_of_view_frames(tmp_path):
     (seq / 'full_occlusion.txt').write_text('0,1,0,0')
     (seq / 'out_of_view.txt').write_text('0,0,0,1')
     (v,) = lasot_videos(tmp_path)
-    assert v.visible().tolist() == [0, 2]
-    assert v.frames([2])[0][0, 0, 0] in range(18, 23)
+    assert visible_frames(v).tolist() == [0, 2]
+    assert load_frames(v, [2])[0][0, 0, 0] in range(18, 23)
 
 
 def test_imagenet_vid_keeps_track_0_and_drops_huge_targets(tmp_path):
@@ -52,7 +67,7 @@ def test_imagenet_vid_keeps_track_0_and_drops_huge_targets(tmp_path):
     (v,) = imagenet_vid_videos(tmp_path)
     assert v.boxes[0].tolist() == [10, 20, 20, 15]
     assert np.isnan(v.boxes[1]).all() and np.isnan(v.boxes[2]).all()  # too big / absent
-    assert v.frames([0])[0].shape == (48, 64, 3)
+    assert load_frames(v, [0])[0].shape == (48, 64, 3)
 
 
 def test_coco_pseudo_videos_move_the_box_with_the_image(tmp_path):
@@ -65,7 +80,7 @@ def test_coco_pseudo_videos_move_the_box_with_the_image(tmp_path):
                         {'id': 8, 'image_id': 1, 'bbox': [0, 0, 4, 4], 'iscrowd': 0}]}))
     (v,) = coco_pseudo_videos(tmp_path / 'ann.json', tmp_path, n_frames=6, seed=1)
     assert v.name == 'coco_7' and v.boxes.shape == (6, 4)
-    frames = v.frames(list(range(6)))
+    frames = load_frames(v, list(range(6)))
     for f, b in zip(frames, v.boxes):  # the white patch sits inside each transformed box
         ys, xs = np.nonzero(f[:, :, 0] > 128)
         assert abs(xs.mean() - (b[0] + b[2] / 2)) < 1.5 and abs(ys.mean() - (b[1] + b[3] / 2)) < 1.5

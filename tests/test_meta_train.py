@@ -73,7 +73,8 @@ def test_two_process_ddp_on_cpu_trains_like_one_process(videos, tmp_path):
 
 
 def test_prune_training_writes_a_working_prune_checkpoint(videos, tmp_path, car_frames, car_shadow):
-    from metartt_tracker.checkpoint import load_checkpoint, tracker_from_checkpoint
+    from metartt_tracker.checkpoint import load_checkpoint
+    from metartt_tracker.tracker import MetaRTTTracker
     from metartt_tracker.meta.prune_trainer import PruneTrainer
     from metartt_tracker.meta.trainer import MetaTrainer
     cfg = recipe('compact', **TINY)
@@ -82,8 +83,8 @@ def test_prune_training_writes_a_working_prune_checkpoint(videos, tmp_path, car_
     path = trainer.run()
     assert len(trainer.log) == 4 and all(np.isfinite(r['loss']) for r in trainer.log)
     ck = load_checkpoint(path)
-    assert ck.config.variant == 'metartt-prune' and ck.config.prune and ck.recipe['pruning']['iterations'] == 4
-    tracker = tracker_from_checkpoint(path, **{'geometry.n_aug_crops': 4})
+    assert ck.config.variant == 'metartt-prune' and ck.config.pruning.enabled and ck.recipe['pruning']['iterations'] == 4
+    tracker = MetaRTTTracker.from_checkpoint(path, **{'geometry.n_aug_crops': 4})
     assert np.isfinite(tracker.track(car_frames[:3], car_shadow.init_box).boxes).all()
 
 
@@ -209,7 +210,7 @@ def test_reproduce_training_hook_writes_loadable_meta_and_prune_rows(tmp_path):
                      split=split, val_split=val, **{k: v for k, v in TINY.items() if k != 'threads'})
     assert out.is_file() and (tmp_path / 'w' / 'metartt.pt').is_file()
     pruned, base = load_checkpoint(out), load_checkpoint(tmp_path / 'w' / 'metartt.pt')
-    assert pruned.config.prune and pruned.pruning is not None and not base.config.prune
+    assert pruned.config.pruning.enabled and pruned.pruning is not None and not base.config.pruning.enabled
     import json
     val_log = json.loads((tmp_path / 'w' / 'metartt.run' / 'val_log.json').read_text())
     assert base.recipe['iterations'] == min(val_log, key=lambda r: r['loss'])['iteration']

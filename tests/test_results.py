@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from metartt_tracker.results import SequenceResult, read_got10k, track_sequence, write_got10k
+from metartt_tracker.results import (FrameState, ResetRun, SequenceResult, format_reset_rows, read_got10k,
+                                     track_sequence, track_with_resets, write_got10k)
 
 
 class Walker:
@@ -36,7 +37,7 @@ def test_got10k_round_trip_and_repetition_columns(tmp_path):
     back = read_got10k(tmp_path, 'T', 'seqA', 2)
     assert np.allclose(back.boxes, b.boxes) and np.allclose(back.times, b.times)
     assert np.isnan(back.scores[0]) and back.scores[2] == -2.0
-    assert not list(tmp_path.rglob('*.tmp'))
+    assert not [p for p in tmp_path.rglob('*') if '.tmp' in p.name]  # atomic writes leave no temp file
 
 
 def test_mismatched_lengths_and_missing_results_are_errors(tmp_path):
@@ -44,3 +45,17 @@ def test_mismatched_lengths_and_missing_results_are_errors(tmp_path):
         SequenceResult('s', np.zeros((3, 4)), [0, 0], [0, 0, 0])
     with pytest.raises(FileNotFoundError, match='seqB_001.txt'):
         read_got10k(tmp_path, 'T', 'seqB')
+
+
+def test_track_with_resets_returns_one_reset_run():
+    """Failure at frame 2 (the Walker drifts), re-initialised `skip` frames later; states and file rows agree."""
+    frames = list(range(8))
+    run = track_with_resets(Walker(), frames, lambda i: np.array([0.0, 0, 10, 10]), lambda i, f, box: i == 2, 's', 3)
+    S = FrameState
+    assert isinstance(run, ResetRun) and run.name == 's' and run.failures == 1
+    assert run.states.tolist() == [S.INIT, S.TRACKED, S.FAILURE, S.SKIPPED, S.SKIPPED, S.INIT, S.TRACKED, S.TRACKED]
+    assert np.isnan(run.result.boxes[3]).all() and np.isnan(run.tracked_boxes()[[0, 2, 5]]).all()
+    rows = format_reset_rows(run.states, run.result.boxes).splitlines()
+    assert rows[:6] == ['1', '1.0000,0.0000,10.0000,10.0000', '2', '0', '0', '1']
+    with pytest.raises(ValueError, match='3 frame states for 8 frames'):
+        ResetRun(run.result, run.states[:3])

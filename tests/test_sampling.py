@@ -2,16 +2,17 @@
 import numpy as np
 
 from metartt_tracker.config import SamplingConfig
-from metartt_tracker.sampling import candidates, draw, iou, sample
+from metartt_tracker.overlap import box_iou
+from metartt_tracker.sampling import candidates, draw, sample
 
 TARGET = np.array([200.0, 120.0, 80.0, 60.0])
 SIZE = (640, 360)
 
 
-def test_iou_hand_cases():
-    assert iou(np.array([[0, 0, 10, 10]]), np.array([5, 0, 10, 10]))[0] == 50 / 150
-    assert iou(np.array([[0, 0, 10, 10]]), np.array([20, 20, 5, 5]))[0] == 0
-    assert iou(np.array([[0, 0, 10, 10]]), np.array([0, 0, 10, 10]))[0] == 1
+def test_box_iou_hand_cases():
+    assert box_iou(np.array([[0, 0, 10, 10]]), np.array([5, 0, 10, 10]))[0] == 50 / 150
+    assert box_iou(np.array([[0, 0, 10, 10]]), np.array([20, 20, 5, 5]))[0] == 0
+    assert box_iou(np.array([[0, 0, 10, 10]]), np.array([0, 0, 10, 10]))[0] == 1
 
 
 def test_generators_respect_their_ranges():
@@ -21,10 +22,10 @@ def test_generators_respect_their_ranges():
     reg = sample(cfg.bbreg, TARGET, SIZE, rng)
     upd = sample(cfg.neg_update, TARGET, SIZE, rng)
     assert len(pos) == 500 and len(neg) == 5000 and len(reg) > 500
-    assert iou(pos, TARGET).min() >= 0.7
-    assert iou(neg, TARGET).max() <= 0.5
-    assert iou(upd, TARGET).max() <= 0.3
-    r, a = iou(reg, TARGET), reg[:, 2] * reg[:, 3] / (TARGET[2] * TARGET[3])
+    assert box_iou(pos, TARGET).min() >= 0.7
+    assert box_iou(neg, TARGET).max() <= 0.5
+    assert box_iou(upd, TARGET).max() <= 0.3
+    r, a = box_iou(reg, TARGET), reg[:, 2] * reg[:, 3] / (TARGET[2] * TARGET[3])
     assert r.min() >= 0.6 and a.min() >= 1.0 and a.max() <= 2.0
 
 

@@ -10,14 +10,18 @@ import pytest
 from PIL import Image
 
 from metartt_tracker.data.sequences import (
+    FirstFrames,
     ImageFolderFrames,
     Sequence,
+    TruncatedVideoWarning,
     VideoFrames,
     detect_layout,
     open_sequence,
     parse_box,
     read_boxes,
 )
+from metartt_tracker.results import track_sequence
+from video_files import truncate_mp4, write_mp4
 
 W, H = 48, 32
 # Distinct, well separated colours (R, G, B) so channel order and frame order survive mp4v.
@@ -309,3 +313,95 @@ def test_video_that_cannot_be_opened(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a video" * 50)
     with pytest.raises(ValueError, match="broken.mp4"):
         open_sequence(bad, box=(1, 2, 3, 4))
+
+
+# --------------------------------------------------------------------------- one sequence type
+
+
+def test_sequence_head_cuts_frames_and_every_annotation(tmp_path: Path) -> None:
+    folder = tmp_path / "seq"
+    write_images(folder, 4)
+    polygons = np.arange(32, dtype=float).reshape(4, 8)
+    seq = Sequence("s", ImageFolderFrames.from_folder(folder), np.ones((4, 4)), folder,
+                   annotation=folder / "gt.txt", visible=[1, 0, 1, 1], polygons=polygons, size=(W, H))
+    assert seq.regions is seq.polygons and seq.visible.dtype == bool and seq.image_size() == (W, H)
+    two = seq.head(2)
+    assert isinstance(two.frames, FirstFrames) and len(two) == len(two.frames) == 2
+    assert [p.name for p in two.paths] == ["00000001.png", "00000002.png"]
+    assert two.visible.tolist() == [True, False] and two.regions.shape == (2, 8) and len(list(two.frames)) == 2
+    with pytest.raises(IndexError):
+        two.frames[2]
+    assert seq.head(0) is seq and seq.head(None) is seq
+    back = pickle.loads(pickle.dumps(two))
+    np.testing.assert_array_equal(back.frames[1], seq.frames[1])
+
+
+def test_lazy_video_decodes_nothing_until_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_video(tmp_path / "clip.mp4", n=3)
+    opened = []
+    real_open = VideoFrames._open
+    monkeypatch.setattr(VideoFrames, "_open", lambda self: opened.append(1) or real_open(self))
+    frames = VideoFrames(tmp_path / "clip.mp4", lazy=True)
+    seq = Sequence("clip", frames, np.ones((3, 4)), tmp_path)
+    assert len(seq) == 3 and not seq.truncated and not opened
+    assert frames.size == (W, H) and opened
+
+
+# --------------------------------------------------------------------------- truncated videos
+
+
+class StillTracker:
+    """A stand-in tracker: the box never moves."""
+
+    def init(self, frame: np.ndarray, box: object) -> None:
+        self.box = np.asarray(box, dtype=float)
+
+    def update(self, frame: np.ndarray) -> np.ndarray:
+        return self.box
+
+
+def truncated_video(path: Path, n: int = 20, keep: float = 0.3) -> list[np.ndarray]:
+    """An n-frame mp4 whose container still announces n frames after its frame data was cut."""
+    pytest.importorskip("cv2")
+    frames = write_mp4(path, n)
+    truncate_mp4(path, keep)
+    return frames
+
+
+def test_truncated_video_reads_what_decodes_and_says_so(tmp_path: Path) -> None:
+    video = tmp_path / "cut.mp4"
+    written = truncated_video(video)
+    frames = VideoFrames(video)
+    assert frames.announced == 20 and frames.decoded is None and not frames.truncated
+    with pytest.warns(TruncatedVideoWarning, match=r"cut\.mp4: decoded \d+ of 20 frames the container announces"):
+        got = list(frames)
+    n = len(got)
+    assert 0 < n < 20 and frames.decoded == len(frames) == n and frames.truncated
+    assert frames.shortfall() == f"decoded {n} of 20 frames the container announces"
+    for frame, want in zip(got, written):
+        assert np.abs(frame.astype(int) - want).mean() < 20
+    past_end = rf"frame index {n} is past the decodable end of .*cut\.mp4: decoded {n} of 20"
+    with pytest.raises(IndexError, match=past_end):
+        frames[n]
+    fresh = VideoFrames(video)  # random access past the end finds it too
+    with pytest.warns(TruncatedVideoWarning), pytest.raises(IndexError, match=rf"cut\.mp4: decoded {n} of 20"):
+        fresh[19]
+    assert fresh.decoded == n and pickle.loads(pickle.dumps(fresh)).decoded == n
+
+
+def test_truncated_packed_video_is_tracked_over_the_frames_that_decode(tmp_path: Path) -> None:
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    truncated_video(folder / "video.mp4")
+    gt = write_text(folder / "groundtruth.txt", "4,21,24,21\n" * 20)
+    with pytest.warns(TruncatedVideoWarning, match=r"video\.mp4: decoded \d+ of 20"):
+        seq = open_sequence(folder)
+    n = len(seq.frames)
+    assert seq.truncated and len(seq) == 20 and n < 20 and seq.annotation == gt
+    result = track_sequence(StillTracker(), seq.frames, seq.init_box, seq.name)
+    assert len(result.boxes) == n
+    with pytest.raises(ValueError, match=rf"20 ground-truth rows but {n} frames .*\(decoded {n} of 20 frames"):
+        seq.check()  # evaluation needs every annotated frame
+    write_text(folder / "groundtruth.txt", "4,21,24,21\n" * 21)  # more rows than the container announces
+    with pytest.warns(TruncatedVideoWarning), pytest.raises(ValueError, match=r"21 ground-truth rows but \d+ frames"):
+        open_sequence(folder)

@@ -103,7 +103,7 @@ def test_target_score_is_the_positive_logit_or_the_margin(fast_tracker, car_fram
     for kind in ('logit', 'margin'):
         t = fast_tracker(**{'sampling.score': kind})
         t.init(car_frames[0], car_shadow.init_box)
-        out = head_forward(feats, t.params)
+        out = head_forward(feats, t.state.params)
         want = out[:, 1] if kind == 'logit' else out[:, 1] - out[:, 0]
         assert torch.allclose(t._scores(feats), want)
     with pytest.raises(ValueError, match="sampling.score must be 'logit' or 'margin', got 'prob'"):
@@ -124,18 +124,19 @@ def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car
         theta = init_head_params(112 * 9, 512)
         t = MetaRTTTracker(cfg, head_params=theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
     t.init(car_frames[0], car_shadow.init_box)
-    good = {k: v.clone() for k, v in t.params.items()}
-    t.adapter.adapt = lambda params, pos, neg, stage: {k: torch.full_like(v, float('nan')) for k, v in params.items()}
-    t._adapt(torch.cat(t.pos_memory), torch.cat(t.neg_memory))
-    assert t.rejected_updates == 1
-    assert all(torch.equal(good[k], t.params[k]) for k in good)
+    good = {k: v.clone() for k, v in t.state.params.items()}
+    t.state.adapter.adapt = lambda params, pos, neg, stage: {k: torch.full_like(v, float('nan')) for k, v in params.items()}
+    t._adapt(torch.cat(t.state.pos_memory), torch.cat(t.state.neg_memory))
+    assert t.state.rejected_updates == 1
+    assert all(torch.equal(good[k], t.state.params[k]) for k in good)
     assert np.isfinite(t.update(car_frames[1])).all()
 
 
 def test_shipped_weights_load_by_name_verified_and_track(car_frames, car_shadow):
     """weights/ ships `metartt` and `metartt-prune` (sha256 checked on load); the pruned one removes
     conv and fc channels at frame 1 and both follow the car over the first frames."""
-    from metartt_tracker.checkpoint import pretrained_path, sha256_file
+    from metartt_tracker.fileio import sha256_file
+    from metartt_tracker.shipped import pretrained_path
     import json
     manifest = json.loads((pretrained_path('metartt').parent / 'MANIFEST.json').read_text())
     gt = np.asarray(car_shadow.boxes)[:6]
@@ -146,7 +147,7 @@ def test_shipped_weights_load_by_name_verified_and_track(car_frames, car_shadow)
         centre_error = np.linalg.norm((boxes[:, :2] + boxes[:, 2:] / 2) - (gt[:, :2] + gt[:, 2:] / 2), axis=1)
         assert np.isfinite(boxes).all() and centre_error.max() < 40, (name, centre_error)
         if name == 'metartt-prune':
-            widths = t.params['fc4.weight'].shape[0] + t.params['fc5.weight'].shape[0]
+            widths = t.state.params['fc4.weight'].shape[0] + t.state.params['fc5.weight'].shape[0]
             assert 0.4 < t.prune_rate < 0.6 and widths < 1024
-            conv = t.backbone.out_channels  # the backbone's last conv loses channels too, and fc4's inputs with it
-            assert conv < 112 and t.params['fc4.weight'].shape[1] == conv * 9
+            conv = t.state.backbone.out_channels  # the backbone's last conv loses channels too, and fc4's inputs with it
+            assert conv < 112 and t.state.params['fc4.weight'].shape[1] == conv * 9

@@ -1,14 +1,16 @@
 """Data access for MetaRTT: tracking-sequence readers (videos, GOT-10k, OTB, image folders) and benchmark readers."""
 
-from .benchmarks import Benchmark, BenchmarkSequence, open_benchmark
+from .benchmarks import Benchmark, open_benchmark
 
 from .sequences import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     Box,
+    FirstFrames,
     FrameSource,
     ImageFolderFrames,
     Sequence,
+    TruncatedVideoWarning,
     VideoFrames,
     detect_layout,
     list_images,
@@ -20,14 +22,15 @@ from .sequences import (
 
 __all__ = [
     "Benchmark",
-    "BenchmarkSequence",
     "open_benchmark",
     "IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "Box",
+    "FirstFrames",
     "FrameSource",
     "ImageFolderFrames",
     "Sequence",
+    "TruncatedVideoWarning",
     "VideoFrames",
     "detect_layout",
     "list_images",

@@ -1,9 +1,11 @@
-"""Readers for local copies of tracking benchmarks (never downloading), validated on load.
+"""Benchmark readers (never downloading) whose sequences are the core `Sequence`, validated on load.
 
-Every reader returns a `Benchmark`: named `BenchmarkSequence`s with 0-based ``x,y,w,h`` ground
-truth (NaN where the target is absent or unannotated), per-frame visibility when the benchmark
-has it, VOT polygons, and a picklable recipe for the frames. Annotation rows are checked against
-frames on load (image folders) or on `open()` (videos); every error names the file at fault.
+Every reader returns a `Benchmark`: named `Sequence`s with 0-based ``x,y,w,h`` ground truth (NaN
+where the target is absent or unannotated), per-frame visibility when the benchmark has it, VOT
+polygons, the annotation file, and frames that decode only when used (image paths, or a lazily
+opened video), so listing a benchmark decodes nothing and the sequences pickle to worker
+processes. Annotation rows are checked against frames on load (image folders) or by
+`Sequence.check()` (videos, which counts their frames); every error names the file at fault.
 
 Layouts (`open_benchmark` detects them; `kind=` forces one):
 
@@ -28,8 +30,6 @@ Layouts (`open_benchmark` detects them; `kind=` forces one):
 from __future__ import annotations
 
 import ast
-import hashlib
-import importlib.util
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -38,11 +38,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..fileio import sha256_text
 from .sequences import (ABSENCE, GOT_GT, PACKED_VIDEO, FrameSource, ImageFolderFrames, Sequence, VideoFrames,
                         list_images, read_boxes, read_labels)
 
-__all__ = ['Benchmark', 'BenchmarkSequence', 'Frames', 'KINDS', 'OTB_SEQUENCES', 'open_benchmark', 'read_dtb70',
-           'read_got10k_dataset', 'read_lasot', 'read_otb', 'read_packed', 'read_tc128', 'read_uav123', 'read_vot']
+__all__ = ['Benchmark', 'KINDS', 'OTB_SEQUENCES', 'open_benchmark', 'read_dtb70', 'read_got10k_dataset',
+           'read_lasot', 'read_otb', 'read_packed', 'read_tc128', 'read_uav123', 'read_vot']
 
 _OTB13 = ('Basketball Bolt Boy Car4 CarDark CarScale Coke Couple Crossing David David2 David3 Deer Dog1 Doll Dudek '
           'FaceOcc1 FaceOcc2 Fish FleetFace Football Football1 Freeman1 Freeman3 Freeman4 Girl Ironman Jogging Jumping '
@@ -69,101 +70,33 @@ _NUM = re.compile(r'(\d+)')
 # --------------------------------------------------------------------------- data model
 
 
-class _Head(FrameSource):
-    """The first `n` frames of another source."""
-
-    def __init__(self, source: FrameSource, n: int) -> None:
-        self.source, self.n = source, n
-
-    def __len__(self) -> int:
-        return min(self.n, len(self.source))
-
-    def __getitem__(self, index: int) -> np.ndarray:
-        return self.source[self._normalise_index(index)]
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return (f for f, _ in zip(self.source, range(self.n)))
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.source.size
+def _sequence(name: str, boxes: np.ndarray, frames: FrameSource, anno: Path, **extra: Any) -> Sequence:
+    """A benchmark sequence: its frames, ground truth and annotation file (the source is that file's folder)."""
+    return Sequence(name, frames, boxes, anno.parent, annotation=anno, **extra)
 
 
-@dataclass(frozen=True)
-class Frames:
-    """A picklable recipe for a sequence's frames: a video file or a list of image files."""
-
-    video: Path | None = None
-    images: tuple[Path, ...] = ()
-    limit: int | None = None  # only the first `limit` frames (quick runs)
-
-    def open(self) -> FrameSource:
-        """Open the frames lazily (no decoding of images; a video decodes its first frame)."""
-        src = VideoFrames(self.video) if self.video is not None else ImageFolderFrames(list(self.images))
-        return _Head(src, self.limit) if self.limit else src
-
-    @property
-    def where(self) -> Path:
-        """The video, or the folder of the images (for messages)."""
-        return self.video if self.video is not None else self.images[0].parent
-
-
-@dataclass(frozen=True, eq=False)
-class BenchmarkSequence:
-    """One annotated sequence of a benchmark."""
-
-    name: str
-    boxes: np.ndarray  # (N, 4) 0-based x, y, w, h; NaN rows where absent / unannotated
-    frames: Frames  # how to open the N frames
-    annotation: Path  # the ground-truth file (named in errors)
-    visible: np.ndarray | None = None  # (N,) target visible (GOT-10k cover > 0, LaSOT not occluded / out of view)
-    polygons: np.ndarray | None = None  # (N, 8) VOT polygons as written, when the benchmark has them
-    size: tuple[int, int] | None = None  # (W, H) from the benchmark's metadata, when it has it
-
-    def __len__(self) -> int:
-        return len(self.boxes)
-
-    @property
-    def regions(self) -> np.ndarray:
-        """What VOT overlaps are computed against: the polygons, else the boxes."""
-        return self.polygons if self.polygons is not None else self.boxes
-
-    def open(self) -> Sequence:
-        """The core `Sequence` (frames + boxes), after checking the frame count against the rows."""
-        frames = self.frames.open()
-        if len(frames) != len(self.boxes):
-            raise ValueError(f'{self.annotation}: {len(self.boxes)} ground-truth rows but {len(frames)} frames in '
-                             f'{self.frames.where}')
-        return Sequence(self.name, frames, self.boxes, self.annotation.parent)
-
-    def image_size(self) -> tuple[int, int]:
-        """(W, H): the metadata's, else read from the first frame."""
-        if self.size is not None:
-            return self.size
-        if self.frames.video is None:
-            from PIL import Image
-            with Image.open(self.frames.images[0]) as img:
-                return img.size
-        return self.frames.open().size
+def _image_frames(paths: tuple[Path, ...] | list[Path]) -> ImageFolderFrames:
+    """Frames from image files; nothing is decoded until a frame is read."""
+    return ImageFolderFrames(list(paths))
 
 
 @dataclass(frozen=True)
 class Benchmark:
-    """A named, ordered collection of `BenchmarkSequence`s read from one local root."""
+    """A named, ordered collection of `Sequence`s read from one local root."""
 
     name: str  # e.g. 'OTB2015', 'UAV123', 'sot/val'
     kind: str  # reader that produced it (a key of KINDS)
     root: Path
-    sequences: tuple[BenchmarkSequence, ...]
+    sequences: tuple[Sequence, ...]
     notes: dict[str, Any] = field(default_factory=dict)  # reader facts worth recording (config source, split)
 
     def __len__(self) -> int:
         return len(self.sequences)
 
-    def __iter__(self) -> Iterator[BenchmarkSequence]:
+    def __iter__(self) -> Iterator[Sequence]:
         return iter(self.sequences)
 
-    def __getitem__(self, name: str) -> BenchmarkSequence:
+    def __getitem__(self, name: str) -> Sequence:
         for s in self.sequences:
             if s.name == name:
                 return s
@@ -176,7 +109,7 @@ class Benchmark:
     def list_hash(self) -> str:
         """sha256 (16 hex digits) of the sequence names and frame counts: cites exactly which data was used."""
         text = '\n'.join(f'{s.name}\t{len(s)}' for s in self.sequences)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return sha256_text(text)[:16]
 
     def subset(self, names: list[str]) -> 'Benchmark':
         """The same benchmark restricted to `names` (in that order); unknown names are an error."""
@@ -279,11 +212,11 @@ def _otb_targets(folder: Path) -> list[Path]:
     return [f for f in files if _nonempty(f)]
 
 
-def _otb_sequence(folder: Path, anno: Path, name: str, omit: int = 0) -> BenchmarkSequence:
+def _otb_sequence(folder: Path, anno: Path, name: str, omit: int = 0) -> Sequence:
     boxes = _one_based(read_boxes(anno))
     start = OTB_START.get(folder.name, 1)
     frames = _pick_frames(folder / 'img', start, len(boxes), anno)
-    return BenchmarkSequence(name, boxes[omit:], Frames(images=frames[omit:]), anno)
+    return _sequence(name, boxes[omit:], _image_frames(frames[omit:]), anno)
 
 
 def read_otb(root: str | Path, version: Any = 2015, names: list[str] | None = None, name: str | None = None,
@@ -326,8 +259,8 @@ def read_tc128(root: str | Path, names: list[str] | None = None) -> Benchmark:
         boxes = _one_based(read_boxes(anno))
         span = folder / f'{folder.name}_frames.txt'
         first = int(re.split(r'[,\s]+', span.read_text().strip())[0]) if span.is_file() else 1
-        frames = Frames(images=_pick_frames(folder / 'img', first, len(boxes), anno))
-        seqs.append(BenchmarkSequence(folder.name, boxes, frames, anno))
+        frames = _image_frames(_pick_frames(folder / 'img', first, len(boxes), anno))
+        seqs.append(_sequence(folder.name, boxes, frames, anno))
     if not seqs:
         raise FileNotFoundError(f'{root}: no <Seq>/<Seq>_gt.txt folders (TempleColor-128 layout)')
     return Benchmark('TColor128', 'tc128', root, tuple(seqs))
@@ -361,11 +294,12 @@ def _find_uav_config(root: Path, config: str | Path | None) -> Path | None:
     for cand in (root / 'configSeqs.m', root / 'uav123.json'):
         if cand.is_file():
             return cand
-    spec = importlib.util.find_spec('got10k')
-    if spec is not None and spec.origin:
-        cand = Path(spec.origin).parent / 'datasets' / 'uav123.json'
-        return cand if cand.is_file() else None
-    return None
+    try:
+        import got10k
+    except ImportError:
+        return None
+    cand = Path(got10k.__file__).parent / 'datasets' / 'uav123.json'
+    return cand if cand.is_file() else None
 
 
 def read_uav123(root: str | Path, version: str = 'UAV123', config: str | Path | None = None,
@@ -391,8 +325,8 @@ def read_uav123(root: str | Path, version: str = 'UAV123', config: str | Path | 
                              f'(pass config=; none found in {root})')
         else:
             folder, first = name, 1
-        seqs.append(BenchmarkSequence(name, boxes, Frames(images=_pick_frames(data_dir / folder, first, len(boxes), anno)),
-                                      anno))
+        frames = _image_frames(_pick_frames(data_dir / folder, first, len(boxes), anno))
+        seqs.append(_sequence(name, boxes, frames, anno))
     return Benchmark(version, 'uav123', root, tuple(seqs), {'config': str(cfg_path) if cfg_path else None})
 
 
@@ -426,7 +360,7 @@ def read_lasot(root: str | Path, split: str | Path | None = None, names: list[st
         boxes = _one_based(read_boxes(anno))
         hidden = _flags(folder / 'full_occlusion.txt', len(boxes)) | _flags(folder / 'out_of_view.txt', len(boxes))
         frames = _pick_frames(folder / 'img', 1, len(boxes), anno)
-        seqs.append(BenchmarkSequence(name, boxes, Frames(images=frames), anno, visible=~hidden))
+        seqs.append(_sequence(name, boxes, _image_frames(frames), anno, visible=~hidden))
     if not seqs:
         raise FileNotFoundError(f'{root}: no <class>/<class-k>/groundtruth.txt folders (LaSOT layout)')
     return Benchmark('LaSOT', 'lasot', root, tuple(seqs), {'split': str(split_path) if split_path else None})
@@ -473,15 +407,15 @@ def read_vot(root: str | Path, names: list[str] | None = None, name: str | None 
             boxes, polygons = np.concatenate([p.min(1), p.max(1) - p.min(1)], axis=1), regions
         else:
             boxes, polygons = regions, None
-        seqs.append(BenchmarkSequence(seq, boxes, Frames(images=frames), anno, polygons=polygons))
+        seqs.append(_sequence(seq, boxes, _image_frames(frames), anno, polygons=polygons))
     return Benchmark(name or root.name, 'vot', root, tuple(seqs))
 
 
 # --------------------------------------------------------------------------- GOT-10k and packed
 
 
-def _got_like(folder: Path, frames: Frames | None) -> BenchmarkSequence:
-    """One GOT-10k-labelled sequence (image folder, or packed video when `frames` is None)."""
+def _got_like(folder: Path, images: tuple[Path, ...] | None) -> Sequence:
+    """One GOT-10k-labelled sequence (image files, or the packed video, opened lazily, when `images` is None)."""
     anno = folder / GOT_GT
     boxes = read_boxes(anno)
     absent = _labels(folder / ABSENCE, len(boxes))
@@ -489,15 +423,14 @@ def _got_like(folder: Path, frames: Frames | None) -> BenchmarkSequence:
     if absent is not None:
         boxes[absent == 1] = np.nan
     visible = cover > 0 if cover is not None else (absent == 0 if absent is not None else None)
-    if frames is None:
-        frames = Frames(video=folder / PACKED_VIDEO)
-    elif len(boxes) == 1 and len(frames.images) > 1:  # GOT-10k test split: first box only
-        boxes = np.vstack([boxes, np.full((len(frames.images) - 1, 4), np.nan)])
+    if images is not None and len(boxes) == 1 and len(images) > 1:  # GOT-10k test split: first box only
+        boxes = np.vstack([boxes, np.full((len(images) - 1, 4), np.nan)])
         visible = None
-    else:
-        _check_rows(anno, len(boxes), len(frames.images), folder)
+    elif images is not None:
+        _check_rows(anno, len(boxes), len(images), folder)
+    frames = VideoFrames(folder / PACKED_VIDEO, lazy=True) if images is None else _image_frames(images)
     size = _resolution(_meta_info(folder), folder)
-    return BenchmarkSequence(folder.name, boxes, frames, anno, visible=visible, size=size)
+    return _sequence(folder.name, boxes, frames, anno, visible=visible, size=size)
 
 
 def read_got10k_dataset(root: str | Path, subset: str | None = None, names: list[str] | None = None) -> Benchmark:
@@ -510,7 +443,7 @@ def read_got10k_dataset(root: str | Path, subset: str | None = None, names: list
         imgs = tuple(list_images(folder)) if folder.is_dir() else ()
         if not imgs:
             raise FileNotFoundError(f'{folder}: listed in {root / "list.txt"} but has no frames')
-        seqs.append(_got_like(folder, Frames(images=imgs)))
+        seqs.append(_got_like(folder, imgs))
     return Benchmark(f'GOT-10k/{root.name}', 'got10k', root, tuple(seqs))
 
 

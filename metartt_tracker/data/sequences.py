@@ -1,9 +1,19 @@
-"""Readers for single-object tracking sequences (videos, GOT-10k, OTB, image folders).
+"""One sequence type for every reader: `Sequence`, lazily decoded frames plus ground truth.
 
-`open_sequence` auto-detects the layout of a path and returns a `Sequence`:
-frames decoded lazily as RGB uint8 arrays plus 0-based ``x,y,w,h`` ground truth.
+Every reader of the package returns a `Sequence`: `open_sequence` (the track command), the
+benchmark readers of `benchmarks.py`, the toolkit harness readers of ``integrations/layouts.py``
+and meta-training's video loaders. Frames come from a `FrameSource` (`ImageFolderFrames`,
+`VideoFrames`, `FirstFrames` for the first n of another source) that decodes on access, so
+listing sequences decodes nothing. Ground truth is 0-based ``x,y,w,h`` (NaN rows where the
+target is absent), with optional per-frame visibility, VOT polygons, metadata image size and
+the annotation file that errors name.
 
-Supported layouts:
+A video that stops decoding before the frame count its container announces (a truncated file)
+is read as far as it decodes: `VideoFrames` records ``decoded`` against ``announced``, warns
+with a `TruncatedVideoWarning` naming the file, and indexing past the decoded end is an
+IndexError that says so.
+
+`open_sequence` auto-detects the layout of a path. Supported layouts:
 
 - a video file (.mp4/.avi/.mov/.mkv/.webm), optionally with ``groundtruth.txt`` beside it;
 - a *packed* folder: ``video.mp4`` + ``groundtruth.txt`` (+ GOT-10k ``absence.label``),
@@ -17,9 +27,10 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +40,12 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "VIDEO_EXTENSIONS",
     "Box",
+    "FirstFrames",
     "FrameSource",
     "ImageFolderFrames",
     "VideoFrames",
     "Sequence",
+    "TruncatedVideoWarning",
     "detect_layout",
     "list_images",
     "open_sequence",
@@ -176,8 +189,19 @@ def list_images(folder: str | Path) -> list[Path]:
     return sorted(files, key=_natural_key)
 
 
+class TruncatedVideoWarning(UserWarning):
+    """A video decoded fewer frames than its container announces (a truncated file)."""
+
+
 class FrameSource(ABC):
-    """Lazy sequence of RGB uint8 frames (H, W, 3); supports len, indexing and iteration."""
+    """Lazy sequence of RGB uint8 frames (H, W, 3); supports len, indexing and iteration.
+
+    ``paths`` lists the image files when the frames are files (None otherwise); ``decoded`` and
+    ``announced`` are a video's decodable and container-announced frame counts (None when not
+    known or not a video), and ``truncated`` says the first fell short of the second.
+    """
+
+    paths: list[Path] | None = None
 
     @abstractmethod
     def __len__(self) -> int:
@@ -196,6 +220,39 @@ class FrameSource(ABC):
     @abstractmethod
     def size(self) -> tuple[int, int]:
         """``(width, height)`` of the first frame."""
+
+    @property
+    def decoded(self) -> int | None:
+        """Frames the decoder delivered once it reached the end (None: not a video, or unknown)."""
+        return None
+
+    @property
+    def announced(self) -> int | None:
+        """Frames the container announces (None: not a video or no count in the container)."""
+        return None
+
+    @property
+    def where(self) -> Path | None:
+        """The file or folder the frames come from (for messages)."""
+        return None
+
+    def close(self) -> None:
+        """Release any open decoder or cached image (reading again re-opens it)."""
+
+    def shortfall(self) -> str:
+        """``"decoded D of A frames the container announces"`` when truncated, else ''."""
+        if not self.truncated:
+            return ""
+        return f"decoded {self.decoded} of {self.announced} frames the container announces"
+
+    @property
+    def truncated(self) -> bool:
+        """True when decoding stopped before the announced frame count."""
+        decoded = self.decoded
+        if decoded is None:
+            return False
+        announced = self.announced
+        return announced is not None and decoded < announced
 
     def _normalise_index(self, index: int) -> int:
         """Turn a possibly negative index into a non-negative one, raising IndexError."""
@@ -241,6 +298,10 @@ class ImageFolderFrames(FrameSource):
         with Image.open(self.paths[0]) as img:
             return img.size
 
+    @property
+    def where(self) -> Path:
+        return self.paths[0].parent
+
     def __repr__(self) -> str:
         return f"ImageFolderFrames({len(self)} frames from {self.paths[0].parent})"
 
@@ -250,10 +311,14 @@ class VideoFrames(FrameSource):
 
     Random access keeps one open capture: reading forward skips frames, reading backward
     re-opens the file. ``len`` decodes the whole video once (container frame counts can
-    be wrong) and is cached; a complete iteration also fills the cache.
+    be wrong) and is cached; a complete iteration also fills the cache. ``lazy=True`` defers
+    every decode (the first-frame check included) to the first access, for cheap listings.
+    When decoding ends before the container's announced count, the frames that decoded are
+    the video: ``len`` counts them, iteration stops after them, a `TruncatedVideoWarning`
+    names the file, and indexing past them raises IndexError saying so.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, lazy: bool = False) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"video not found: {self.path}")
@@ -261,8 +326,11 @@ class VideoFrames(FrameSource):
         self._pos = 0  # index of the next frame the open capture will return
         self._last: tuple[int, np.ndarray] | None = None
         self._len: int | None = None
-        first = self._read_first()
-        self._size = (int(first.shape[1]), int(first.shape[0]))
+        self._announced: int | None = None
+        self._probed = False  # whether the container's frame count has been read
+        self._size: tuple[int, int] | None = None
+        if not lazy:
+            self._size = self._first_size()
 
     # -- capture handling
     def _open(self) -> Any:
@@ -273,16 +341,19 @@ class VideoFrames(FrameSource):
         if not cap.isOpened():
             cap.release()
             raise ValueError(f"cannot open video {self.path} (unsupported codec or corrupt file)")
+        if not self._probed:
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            self._announced, self._probed = (count if count > 0 else None), True
         return cap
 
-    def _read_first(self) -> np.ndarray:
-        """Decode frame 0 to validate the file and learn its size."""
+    def _first_size(self) -> tuple[int, int]:
+        """Decode frame 0 to validate the file; returns its ``(width, height)``."""
         try:
             frame = self[0]
         except IndexError:
             self.close()
             raise ValueError(f"video {self.path} contains no decodable frames") from None
-        return frame
+        return int(frame.shape[1]), int(frame.shape[0])
 
     def close(self) -> None:
         """Release the capture used for random access (it is re-opened on demand)."""
@@ -311,6 +382,36 @@ class VideoFrames(FrameSource):
             return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
         return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
+    # -- decoded against announced
+    @property
+    def decoded(self) -> int | None:
+        return self._len
+
+    @property
+    def announced(self) -> int | None:
+        if not self._probed:
+            self._open().release()
+        return self._announced
+
+    @property
+    def where(self) -> Path:
+        return self.path
+
+    def _ended(self, count: int) -> None:
+        """Record that decoding stops after ``count`` frames; warn once if the file is truncated."""
+        first = self._len is None
+        self._len = count
+        if first and self.truncated:
+            message = f"{self.path}: {self.shortfall()} (a truncated file?); reading the {count}"
+            warnings.warn(message, TruncatedVideoWarning, stacklevel=3)
+
+    def _out_of_range(self, index: int) -> IndexError:
+        """The IndexError for a frame past the end, saying when the file is truncated."""
+        if self.truncated:
+            end = f"{self.path}: {self.shortfall()}"
+            return IndexError(f"frame index {index} is past the decodable end of {end}")
+        return IndexError(f"frame index {index} out of range for video {self.path}")
+
     # -- FrameSource API
     def __len__(self) -> int:
         if self._len is None:
@@ -319,17 +420,20 @@ class VideoFrames(FrameSource):
             while cap.grab():
                 count += 1
             cap.release()
-            self._len = count
-        return self._len
+            self._ended(count)
+        return self._len  # type: ignore[return-value]
 
     def _seek(self, index: int) -> None:
         """Position the random-access capture so that the next read returns ``index``."""
+        if self._len is not None and index >= self._len:
+            raise self._out_of_range(index)
         if self._cap is None or index < self._pos:
             self.close()
             self._cap = self._open()
         while self._pos < index:
             if not self._cap.grab():
-                raise IndexError(f"frame index {index} out of range for video {self.path}")
+                self._ended(self._pos)
+                raise self._out_of_range(index)
             self._pos += 1
 
     def __getitem__(self, index: int) -> np.ndarray:
@@ -342,14 +446,15 @@ class VideoFrames(FrameSource):
         self._seek(index)
         ok, frame = self._cap.read()
         if not ok:
-            raise IndexError(f"frame index {index} out of range for video {self.path}")
+            self._ended(index)
+            raise self._out_of_range(index)
         self._pos += 1
         rgb = self._to_rgb(frame)
         self._last = (index, rgb)
         return rgb.copy()
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        """Decode all frames in order with a dedicated capture."""
+        """Decode all frames in order with a dedicated capture (stops where decoding stops)."""
         cap = self._open()
         count = 0
         try:
@@ -361,28 +466,91 @@ class VideoFrames(FrameSource):
                 yield self._to_rgb(frame)
         finally:
             cap.release()
-        self._len = count
+        self._ended(count)
 
     @property
     def size(self) -> tuple[int, int]:
+        if self._size is None:
+            self._size = self._first_size()
         return self._size
 
     def __repr__(self) -> str:
         return f"VideoFrames({str(self.path)!r})"
 
 
+class FirstFrames(FrameSource):
+    """The first ``n`` frames of another source (quick runs, ``--max-frames``, CI)."""
+
+    def __init__(self, source: FrameSource, n: int) -> None:
+        if n < 0:
+            raise ValueError(f"FirstFrames needs n >= 0, got {n}")
+        self.source, self.n = source, int(n)
+
+    def __len__(self) -> int:
+        return min(self.n, len(self.source))
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.source[self._normalise_index(index)]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (frame for frame, _ in zip(self.source, range(self.n)))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.source.size
+
+    @property
+    def paths(self) -> list[Path] | None:  # type: ignore[override]
+        paths = self.source.paths
+        return None if paths is None else paths[: self.n]
+
+    @property
+    def where(self) -> Path | None:
+        return self.source.where
+
+    def close(self) -> None:
+        self.source.close()
+
+    @property
+    def decoded(self) -> int | None:
+        return self.source.decoded
+
+    @property
+    def announced(self) -> int | None:
+        return self.source.announced
+
+    def __repr__(self) -> str:
+        return f"FirstFrames({self.source!r}, {self.n})"
+
+
 # --------------------------------------------------------------------------- sequence
+
+
+def _read_only(values: Any, dtype: Any, width: int | None = None) -> np.ndarray | None:
+    """A read-only copy of ``values``, reshaped to ``(-1, width)`` if given; None stays None."""
+    if values is None:
+        return None
+    array = np.array(values, dtype=dtype)
+    if width is not None:
+        array = array.reshape(-1, width)
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True, eq=False)
 class Sequence:
     """A tracking sequence: lazily decoded frames plus optional 0-based x,y,w,h ground truth.
 
-    ``boxes`` is a read-only float64 (N, 4) array with all-NaN rows where the target is
-    absent or unannotated, or None when there is no ground truth. For dataset folders N
-    equals the frame count; for a loose video with ``groundtruth.txt`` beside it N may be
-    smaller (frames past N are unannotated). ``override_box`` (from ``box=``) replaces the
-    first ground-truth row as the initial box without changing ``boxes``.
+    The one sequence type of the package (track command, benchmark and harness readers,
+    meta-training). ``boxes`` is a read-only float64 (N, 4) array with all-NaN rows where the
+    target is absent or unannotated, or None when there is no ground truth. For dataset
+    folders N equals the frame count; for a loose video with ``groundtruth.txt`` beside it N
+    may be smaller (frames past N are unannotated), and for a truncated video N may exceed
+    the frames that decode. ``len`` is N when there is ground truth (no decoding), else the
+    frame count. ``override_box`` (from ``box=``) replaces the first ground-truth row as the
+    initial box without changing ``boxes``. Optional: ``annotation`` (the ground-truth file,
+    named in errors), ``visible`` (N,) bools (GOT-10k cover > 0, LaSOT not occluded or out of
+    view), ``polygons`` (N, 8) VOT polygons as written, ``size`` (W, H) from metadata.
     """
 
     name: str
@@ -390,15 +558,22 @@ class Sequence:
     boxes: np.ndarray | None
     source: Path
     override_box: Box | None = None
+    annotation: Path | None = None
+    visible: np.ndarray | None = None
+    polygons: np.ndarray | None = None
+    size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if self.boxes is not None:
-            boxes = np.array(self.boxes, dtype=np.float64).reshape(-1, 4)
-            boxes.setflags(write=False)
-            object.__setattr__(self, "boxes", boxes)
+        object.__setattr__(self, "boxes", _read_only(self.boxes, np.float64, 4))
+        object.__setattr__(self, "visible", _read_only(self.visible, bool))
+        object.__setattr__(self, "polygons", _read_only(self.polygons, np.float64, 8))
         if self.override_box is not None:
             object.__setattr__(self, "override_box", _check_box(self.override_box, "box"))
         object.__setattr__(self, "source", Path(self.source))
+        if self.annotation is not None:
+            object.__setattr__(self, "annotation", Path(self.annotation))
+        if self.size is not None:
+            object.__setattr__(self, "size", (int(self.size[0]), int(self.size[1])))
 
     @property
     def init_box(self) -> Box:
@@ -419,8 +594,54 @@ class Sequence:
         """True when ground-truth boxes are available (for evaluation)."""
         return self.boxes is not None
 
+    @property
+    def regions(self) -> np.ndarray:
+        """What VOT overlaps are computed against: the polygons, else the boxes."""
+        if self.polygons is not None:
+            return self.polygons
+        if self.boxes is None:
+            raise ValueError(f"sequence {self.name!r} has no ground truth")
+        return self.boxes
+
+    @property
+    def paths(self) -> list[Path] | None:
+        """The frames' image files, when the frames are files (None for a video)."""
+        return self.frames.paths
+
+    @property
+    def truncated(self) -> bool:
+        """True when the video stopped decoding before the frame count its container announces."""
+        return self.frames.truncated
+
+    def image_size(self) -> tuple[int, int]:
+        """``(W, H)``: the metadata's, else read from the first frame."""
+        return self.size if self.size is not None else self.frames.size
+
+    def head(self, n: int | None) -> Sequence:
+        """The first ``n`` frames and their annotations; the whole sequence for None or n <= 0."""
+        if n is None or n <= 0:
+            return self
+
+        def cut(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[:n]
+
+        return replace(self, frames=FirstFrames(self.frames, n), boxes=cut(self.boxes),
+                       visible=cut(self.visible), polygons=cut(self.polygons))
+
+    def check(self) -> Sequence:
+        """Count the frames (a video decodes once) against the ground-truth rows; returns self.
+
+        Strict, for evaluation: every annotated frame must decode, so a truncated video is a
+        ValueError naming the annotation file and the decoded and announced counts.
+        """
+        if self.boxes is not None:
+            gt = self.annotation or self.source
+            where = self.frames.where or self.source
+            _check_count(gt, self.boxes, self.frames, where, allow_truncated=False)
+        return self
+
     def __len__(self) -> int:
-        return len(self.frames)
+        return len(self.boxes) if self.boxes is not None else len(self.frames)
 
     def __repr__(self) -> str:
         n_gt = "none" if self.boxes is None else len(self.boxes)
@@ -463,12 +684,21 @@ def detect_layout(source: str | Path) -> str:
     )
 
 
-def _check_count(gt_path: Path, boxes: np.ndarray, frames: FrameSource, where: Path) -> None:
-    """Raise ValueError if the number of ground-truth rows differs from the frame count."""
-    if len(boxes) != len(frames):
-        raise ValueError(
-            f"{gt_path}: {len(boxes)} ground-truth rows but {len(frames)} frames in {where}"
-        )
+def _check_count(
+    gt_path: Path, boxes: np.ndarray, frames: FrameSource, where: Path, allow_truncated: bool = True
+) -> None:
+    """Raise ValueError if the number of ground-truth rows differs from the frame count.
+
+    A truncated video whose container announces one frame per row passes when
+    ``allow_truncated`` (it is read as far as it decodes, and has warned so).
+    """
+    n = len(frames)
+    if len(boxes) == n:
+        return
+    if frames.truncated and allow_truncated and len(boxes) == frames.announced:
+        return
+    note = f" ({frames.shortfall()})" if frames.truncated else ""
+    raise ValueError(f"{gt_path}: {len(boxes)} ground-truth rows but {n} frames in {where}{note}")
 
 
 def _read_got_boxes(gt_path: Path) -> np.ndarray:
@@ -532,6 +762,16 @@ _OPENERS = {
 }
 
 
+def _annotation(path: Path, layout: str) -> Path | None:
+    """The ground-truth file a layout reads (None for a plain image folder)."""
+    return {
+        "video": path.parent / GOT_GT,
+        "packed": path / GOT_GT,
+        "got10k": path / GOT_GT,
+        "otb": path / OTB_GT,
+    }.get(layout)
+
+
 def _sequence_name(path: Path, layout: str) -> str:
     """Folder name for folders (and packed ``video.mp4``), file stem for loose videos."""
     if layout == "video":
@@ -555,4 +795,5 @@ def open_sequence(source: str | Path, box: Box | str | None = None) -> Sequence:
     frames, boxes = _OPENERS[layout](path)
     if boxes is None and override is None:
         raise ValueError(f"{path} has no ground truth to initialise from; {_BOX_HINT}")
-    return Sequence(_sequence_name(path, layout), frames, boxes, path, override)
+    annotation = _annotation(path, layout) if boxes is not None else None
+    return Sequence(_sequence_name(path, layout), frames, boxes, path, override, annotation)

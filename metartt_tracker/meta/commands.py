@@ -8,25 +8,7 @@ from typing import Any
 
 from ..config import parse_override
 from .config import ABLATIONS, RECIPES, MetaConfig, recipe
-
-
-def load_videos(kind: str, root: str, split: str | None, coco_images: str | None = None) -> list:
-    """Training videos of a dataset kind (see metartt_tracker.meta.videos)."""
-    from . import videos as v
-    if kind == 'sequences':
-        return v.sequence_videos(root, split)
-    if kind == 'got10k':
-        return v.sequence_videos(Path(root) / 'train', split)
-    if kind == 'lasot':
-        names = Path(split).read_text().split() if split else None
-        return v.lasot_videos(root, names)
-    if kind == 'imagenet-vid':
-        return v.imagenet_vid_videos(root)
-    if kind == 'coco':
-        if not coco_images:
-            raise ValueError('--dataset-type coco needs --coco-images DIR (and the instances JSON as --data)')
-        return v.coco_pseudo_videos(root, coco_images)
-    raise ValueError(f'unknown dataset type {kind!r}')
+from .pipeline import load_videos
 
 
 def _config(args: argparse.Namespace) -> MetaConfig:

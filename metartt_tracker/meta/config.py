@@ -20,12 +20,12 @@ class MetaConfig:
     backbone: str = 'lite0'  # backbone registry key
     seed: int = 0  # every episode's randomness derives from (seed, episode index)
     # --- schedule
-    episodes: int = 1600  # simulated episodes in total (paper: 40K; compact: validation loss flattens by ~1.5K on 37 videos)
+    episodes: int = 1600  # simulated episodes in total (paper: 40K)
     meta_batch: int = 4  # episodes per Adam step (our choice; Meta-Tracker used 8)
     lr: float = 1e-4  # Adam learning rate of the meta-parameters (paper)
     alpha_lr: float = 1e-4  # Adam learning rate of the step sizes (paper: one lr for all of M)
-    alpha_init: float = 3e-2  # initial value of every step size (our choice; on val.txt, 5 seeds: 1e-3 -> 36-38 (3 seeds), 1e-2 -> 41.8, 3e-2 -> 44.5 mean AUC; small steps leave the first-frame model a generic detector)
-    alpha_min: float | None = 0.0  # step sizes are clipped to >= this after every Adam step (None = free, as in Meta-SGD; our choice: a negative step is gradient ascent, harmless in one 5-step episode but divergent when the tracker repeats online updates for hundreds of frames)
+    alpha_init: float = 3e-2  # initial value of every step size (our choice; chosen on val.txt, see the model card)
+    alpha_min: float | None = 0.0  # step sizes are clipped to >= this after every Adam step (None = free, as in Meta-SGD; our choice: a negative step is gradient ascent)
     k_init: int = 5  # initial-adaptation steps (paper: 5)
     k_on: int = 5  # online-adaptation steps (paper: 5)
     # --- episode contents (RT-MDNet sampling rules; counts are our choice for CPU)
@@ -61,9 +61,9 @@ class MetaConfig:
     prune_dropout: float = 0.2  # dropout inside the MLP (paper: "dropout regularization")
     prune_threshold: float = 0.1  # |beta| below this is a removed channel at tracking time (our choice)
     prune_target: float = 0.5  # lambda is steered towards this prune rate (paper reports 50 +- 5 %)
-    prune_per_layer: bool = False  # one lambda per masked layer, started where removing channels one at a time would prune that layer's target (prune_target, or its prune_layer_targets entry), each steered to it (our choice; with the paper's one lambda the conv masks stay ~1 and only fc4 / fc5 shrink)
-    prune_recon: str = 'norm'  # Eq. 9 error per layer: 'norm' |F - F_B|_2 (as printed) | 'squared' |F - F_B|_2^2 (He et al. 2017 LASSO) | 'relative' (squared / the layer's mean |F|^2); with 'norm' a channel's cost is linear in its mask, so channels of similar importance (the 112 conv ones) switch off together; with 'squared' the rate follows the video's activation energy
-    prune_layer_targets: dict[str, float] | None = None  # per-layer mode only: fixed prune rates for named layers, e.g. {"conv": 0.25}; the other layers share one rate chosen so the whole network still prunes prune_target of its channels (our choice; compact sets conv 0.5 / fc5 0.85, so fc4 gets 0.15)
+    prune_per_layer: bool = False  # one lambda per masked layer, started where removing channels one at a time would prune that layer's target (prune_target, or its prune_layer_targets entry), each steered to it (our choice)
+    prune_recon: str = 'norm'  # Eq. 9 error per layer: 'norm' |F - F_B|_2 (as printed) | 'squared' |F - F_B|_2^2 (He et al. 2017 LASSO) | 'relative' (squared / the layer's mean |F|^2)
+    prune_layer_targets: dict[str, float] | None = None  # per-layer mode only: fixed prune rates for named layers, e.g. {"conv": 0.25}; the other layers share one rate chosen so the whole network still prunes prune_target of its channels
     prune_straight_through: bool = False  # the mask's clamp at zero passes gradients, so a removed channel can return (with a plain ReLU, as in the paper's MLP, a mask that reached zero stays dead)
     prune_meta: bool = True  # whole-episode objective Eq. 11 (False: first frame only, Table 3 ablation)
     prune_static: bool = False  # one video-independent mask (Table 3 "no adaptive pruning")
@@ -83,10 +83,7 @@ RECIPES: dict[str, MetaConfig] = {
                        n_neg_init=5000, n_pos_test=128, n_neg_test=512, prune_iters=30000, prune_lr=5e-5, max_scene=800,
                        ckpt_every=200, val_every=1000),
     # this CPU, about 30 min on one core: frozen backbone, feature maps cached once; pruning with one
-    # lambda per layer on the relative squared error, so the backbone conv loses half its channels too
-    # (with the paper's one lambda and printed norm only fc4 / fc5 shrink); fc5 loses 85 % and fc4 the
-    # rest (15 %), the split the paper-form network chose for itself, which tracks better than 50 / 50
-    # (reports/2026-11-24-weights/prune_ablation.md)
+    # lambda per layer on the relative squared error, conv 50 % / fc5 85 % / fc4 15 % (why: model card)
     'compact': MetaConfig(prune_per_layer=True, prune_recon='relative', prune_straight_through=True,
                           prune_layer_targets={'conv': 0.5, 'fc5': 0.85}),
 }

@@ -25,7 +25,8 @@ from torch import Tensor
 from ..adaptation import Adapter, MetaStep
 from ..config import TrackerConfig
 from ..model import Params, binary_loss, head_forward
-from ..sampling import draw, iou, sample
+from ..overlap import box_iou
+from ..sampling import draw, sample
 from .config import MetaConfig
 from .features import FrameFeatures, roi
 
@@ -115,7 +116,7 @@ class EpisodeRunner:
         theta_on = adapter.adapt(theta_init, *d_on, 'update')
         if not thetas_on:  # no online data: the online stage left theta unchanged
             thetas_on.append(theta_on)
-        target_iou = float(np.mean([iou(t[None], f.box)[0] for t, f in zip(targets, frames[1:5])]))
+        target_iou = float(np.mean([box_iou(t[None], f.box)[0] for t, f in zip(targets, frames[1:5])]))
         return Trajectory(d_init, theta_init, d_on, thetas_on, test, target_iou)
 
     def run(self, theta0: Params, alphas: dict, vi: int, rng: np.random.Generator, generator: torch.Generator,

@@ -22,9 +22,10 @@ from torch.func import functional_call
 from tqdm import tqdm
 
 from ..backbones import Backbone
+from ..data import Sequence
 from ..roi_align import boxes_to_rois, roi_features
 from ..scene import Scene, crop, scene_for, to_tensor
-from .videos import TrainingVideo
+from .videos import load_frames, visible_frames
 
 
 @dataclass
@@ -53,9 +54,9 @@ def roi(backbone: Backbone, ff: FrameFeatures, boxes: np.ndarray, padding: float
     return roi_features(ff.fmap, rois, 1.0 / backbone.stride)
 
 
-def pick_frames(video: TrainingVideo, k: int, rng: np.random.Generator) -> list[int]:
+def pick_frames(video: Sequence, k: int, rng: np.random.Generator) -> list[int]:
     """k visible frames spread evenly over the video, with a random phase."""
-    vis = video.visible()
+    vis = visible_frames(video)
     if len(vis) <= k:
         return vis.tolist()
     pos = (rng.random() + np.arange(k)) * len(vis) / k
@@ -75,7 +76,7 @@ def _map(backbone: Backbone, image: np.ndarray, scene: Scene, params: dict[str, 
 class FeatureCache:
     """Compact recipe: frozen-backbone maps of a fixed set of frames per video, in float16."""
 
-    def __init__(self, videos: list[TrainingVideo], backbone: Backbone, frames_per_video: int, context: float,
+    def __init__(self, videos: list[Sequence], backbone: Backbone, frames_per_video: int, context: float,
                  max_scene: int, seed: int, patch_size: int = 107, desc: str = 'caching') -> None:
         self.backbone, self.videos = backbone, videos
         self.frames: list[list[FrameFeatures]] = []
@@ -85,7 +86,7 @@ class FeatureCache:
             for v in tqdm(videos, desc=desc, unit='video'):
                 idx = pick_frames(v, frames_per_video, rng)
                 entries = []
-                for i, image in zip(idx, v.frames(idx)):
+                for i, image in zip(idx, load_frames(v, idx)):
                     box = np.array(v.boxes[i])
                     scene = scene_around(box, context, patch_size, max_scene)
                     fmap = _map(backbone, image, scene, None).half()
@@ -115,12 +116,12 @@ class FeatureCache:
 class LiveFeatures:
     """Full recipe: crops and backbone per episode, with explicit (meta-learned) backbone weights."""
 
-    def __init__(self, videos: list[TrainingVideo], backbone: Backbone, context: float, max_scene: int,
+    def __init__(self, videos: list[Sequence], backbone: Backbone, context: float, max_scene: int,
                  patch_size: int = 107, bank_size: int = 4096) -> None:
         self.backbone, self.videos = backbone, videos
         self.context, self.max_scene, self.patch_size = context, max_scene, patch_size
         self.bank: deque[tuple[int, Tensor]] = deque(maxlen=bank_size)
-        self.usable = [i for i, v in enumerate(videos) if len(v.visible()) >= 6]
+        self.usable = [i for i, v in enumerate(videos) if len(visible_frames(v)) >= 6]
         if not self.usable:
             raise ValueError('no video has 6 frames with a visible target')
 
@@ -128,9 +129,9 @@ class LiveFeatures:
                        params: dict[str, Tensor] | None = None) -> list[FrameFeatures]:
         """k random visible frames of video vi, in temporal order, featurised now."""
         v = self.videos[vi]
-        idx = sorted(rng.choice(v.visible(), k, replace=False).tolist())
+        idx = sorted(rng.choice(visible_frames(v), k, replace=False).tolist())
         out = []
-        for i, image in zip(idx, v.frames(idx)):
+        for i, image in zip(idx, load_frames(v, idx)):
             box = np.array(v.boxes[i])
             scene = scene_around(box, self.context, self.patch_size, self.max_scene)
             ff = FrameFeatures(_map(self.backbone, image, scene, params), scene, box, (image.shape[1], image.shape[0]))

@@ -1,4 +1,5 @@
-"""Train one table row's checkpoint end to end: `train(recipe, out_path, variant, ablation, data=...)`.
+"""Train one table row's checkpoint end to end: `train(recipe, out_path, variant, ablation, data=...)`,
+from the training videos `load_videos(kind, root, split)` finds.
 
 This is the hook `metartt reproduce --train RECIPE` calls for rows whose weights are missing.
 Meta-learned rows run `MetaTrainer` (exporting the lowest-validation state when a validation split
@@ -12,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..fileio import atomic_write
 from .config import recipe
 
 PRUNE_ABLATIONS: dict[str, dict[str, Any]] = {  # pruning rows of Table 3 -> MetaConfig fields
@@ -21,12 +23,30 @@ PRUNE_ABLATIONS: dict[str, dict[str, Any]] = {  # pruning rows of Table 3 -> Met
 }
 
 
+def load_videos(kind: str, root: str, split: str | None, coco_images: str | None = None) -> list:
+    """Training videos of a dataset kind (see metartt_tracker.meta.videos)."""
+    from . import videos as v
+    if kind == 'sequences':
+        return v.sequence_videos(root, split)
+    if kind == 'got10k':
+        return v.sequence_videos(Path(root) / 'train', split)
+    if kind == 'lasot':
+        names = Path(split).read_text().split() if split else None
+        return v.lasot_videos(root, names)
+    if kind == 'imagenet-vid':
+        return v.imagenet_vid_videos(root)
+    if kind == 'coco':
+        if not coco_images:
+            raise ValueError('--dataset-type coco needs --coco-images DIR (and the instances JSON as --data)')
+        return v.coco_pseudo_videos(root, coco_images)
+    raise ValueError(f'unknown dataset type {kind!r}')
+
+
 def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', ablation: str = 'metartt', *,
           data: str | Path, split: str | Path | None = None, val_split: str | Path | None = None,
           dataset_type: str = 'sequences', threads: int = 1, **overrides: Any) -> Path:
     """Write the checkpoint of one row to `out_path` and return it (see the module docstring)."""
     from ..config import variant_config
-    from .commands import load_videos
     out_path = Path(out_path)
     work = out_path.with_name(out_path.stem + '.run')
     train_videos = load_videos(dataset_type, str(data), str(split) if split else None)
@@ -48,8 +68,4 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
         made = MetaTrainer(cfg, train_videos, val, work, variant_config(kind, backbone=cfg.backbone)).run()
         if val and (work / BEST).is_file():
             made = work / BEST
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + '.tmp')
-    shutil.copyfile(made, tmp)
-    tmp.replace(out_path)
-    return out_path
+    return atomic_write(out_path, lambda tmp: shutil.copyfile(made, tmp))

@@ -25,14 +25,15 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ..backbones import build_backbone
-from ..checkpoint import code_version, load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..version import code_version
+from ..data import Sequence
+from ..fileio import atomic_write
 from ..pruning import (RECONSTRUCTIONS, PruningNetwork, calibrated_lambdas, channel_costs, lasso_loss, layer_prune_rates,
                        network_to_dict, pooled_inputs, prune_rate, widths_for)
-from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
 from .features import FeatureCache
-from .videos import TrainingVideo
 
 STATE = 'prune_state.pt'
 SUBSAMPLE = 256  # samples of each dataset entering the LASSO reconstruction term
@@ -81,7 +82,7 @@ def layer_targets(widths: dict[str, int], total: float, fixed: dict[str, float] 
 class PruneTrainer:
     """Trains psi for a meta-trained checkpoint; `run()` writes a `metartt-prune` checkpoint."""
 
-    def __init__(self, cfg: MetaConfig, train: list[TrainingVideo], meta_checkpoint: str | Path,
+    def __init__(self, cfg: MetaConfig, train: list[Sequence], meta_checkpoint: str | Path,
                  out_dir: str | Path) -> None:
         if cfg.prune_recon not in RECONSTRUCTIONS:
             raise ValueError(f'prune_recon={cfg.prune_recon!r}: choose one of {RECONSTRUCTIONS}')
@@ -123,9 +124,10 @@ class PruneTrainer:
             self.lam, self.iteration, self.log = s['lam'], s['iteration'], s['log']
 
     def _save(self) -> None:
-        save_torch_atomic({'config': self.cfg.to_dict(), 'net': self.net.state_dict(), 'adam': self.opt.state_dict(),
-                           'lam': self.lam, 'iteration': self.iteration, 'log': self.log}, self.out / STATE)
-        write_text_atomic(self.out / 'prune_log.json', json.dumps(self.log))
+        state = {'config': self.cfg.to_dict(), 'net': self.net.state_dict(), 'adam': self.opt.state_dict(),
+                 'lam': self.lam, 'iteration': self.iteration, 'log': self.log}
+        atomic_write(self.out / STATE, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.out / 'prune_log.json', json.dumps(self.log))
 
     def step(self) -> dict[str, Any]:
         """One episode, one Adam step on phi, one lambda adjustment."""
@@ -178,7 +180,8 @@ class PruneTrainer:
         return self.export()
 
     def export(self, path: str | Path | None = None) -> Path:
-        cfg = self.tcfg.replace(variant='metartt-prune', prune=True, prune_threshold=self.cfg.prune_threshold)
+        cfg = self.tcfg.replace(variant='metartt-prune',
+                                **{'pruning.enabled': True, 'pruning.threshold': self.cfg.prune_threshold})
         ck = self.meta
         ck.config = cfg
         ck.pruning = network_to_dict(self.net.eval(), self.widths, self.cfg.prune_hidden, self.cfg.prune_dropout)

@@ -23,14 +23,15 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ..backbones import build_backbone
-from ..checkpoint import Checkpoint, code_version, save_checkpoint
+from ..checkpoint import Checkpoint, save_checkpoint
+from ..version import code_version
 from ..config import TrackerConfig, variant_config
+from ..data import Sequence
+from ..fileio import atomic_write
 from ..model import init_head_params
-from ..results import save_torch_atomic, write_text_atomic
 from .config import MetaConfig
 from .episodes import EpisodeRunner
 from .features import FeatureCache, LiveFeatures
-from .videos import TrainingVideo
 
 STATE = 'state.pt'
 BEST = 'metartt_best.pt'  # tracker checkpoint of the lowest validation meta-loss so far
@@ -75,7 +76,7 @@ def expanded_alphas(alphas: dict[str, list[dict[str, Tensor]]], theta: dict[str,
 class MetaTrainer:
     """Trains MetaRTT's meta-parameters on annotated videos; `run()` returns the checkpoint path."""
 
-    def __init__(self, cfg: MetaConfig, train: list[TrainingVideo], val: list[TrainingVideo], out_dir: str | Path,
+    def __init__(self, cfg: MetaConfig, train: list[Sequence], val: list[Sequence], out_dir: str | Path,
                  tracker_cfg: TrackerConfig | None = None, data_names: list[str] | None = None) -> None:
         self.cfg, self.out = cfg, Path(out_dir)
         self.rank = dist.get_rank() if dist.is_initialized() else 0
@@ -94,7 +95,7 @@ class MetaTrainer:
         self.iteration, self.log, self.val_log = 0, [], []
         self._resume()
 
-    def _source(self, videos: list[TrainingVideo], desc: str) -> Any:
+    def _source(self, videos: list[Sequence], desc: str) -> Any:
         c = self.cfg
         if c.recipe == 'compact' or not c.meta_backbone:
             return FeatureCache(videos, self.backbone, c.frames_per_video, c.context, c.max_scene, c.seed,
@@ -125,7 +126,8 @@ class MetaTrainer:
     def _save_state(self) -> None:
         if self.rank != 0:
             return
-        save_torch_atomic(self._state(), self.out / STATE)
+        state = self._state()
+        atomic_write(self.out / STATE, lambda tmp: torch.save(state, tmp))
         self._write_logs()
 
     def _resume(self) -> None:
@@ -157,8 +159,8 @@ class MetaTrainer:
                 w = csv.DictWriter(buf, keys)
                 w.writeheader()
                 w.writerows(rows)
-                write_text_atomic(self.out / f'{name}.csv', buf.getvalue())
-                write_text_atomic(self.out / f'{name}.json', json.dumps(rows))
+                atomic_write(self.out / f'{name}.csv', buf.getvalue())
+                atomic_write(self.out / f'{name}.json', json.dumps(rows))
 
     # ----------------------------------------------------------------- training
     @property

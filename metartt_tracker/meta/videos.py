@@ -1,11 +1,13 @@
-"""Annotated training videos for meta-learning, from the datasets the paper and RT-MDNet use.
+"""Meta-training videos as core `Sequence`s, plus the two functions training needs on them.
 
-Every source becomes a `TrainingVideo`: a name, per-frame boxes (x, y, w, h; NaN rows where the
-target is absent, which are never used as positives) and `frames(indices)` decoding only what an
-episode or the feature cache needs.
+Every source becomes a `metartt_tracker.data.Sequence`: a name, per-frame boxes (x, y, w, h; NaN
+rows where the target is absent, which are never used as positives) and lazily decoded frames.
+`visible_frames(video)` gives the indices usable as positives and `load_frames(video, indices)`
+decodes only what an episode or the feature cache needs (then releases the decoder).
 
 - `sequence_videos`: our packed `video.mp4` folders, GOT-10k and OTB folders (via `open_sequence`),
-  listed by a split file (e.g. shared data `train.txt`) or a GOT-10k `list.txt`.
+  listed by a split file (e.g. shared data `train.txt`) or a GOT-10k `list.txt`; a truncated
+  video keeps the frames that decode.
 - `lasot_videos`: LaSOT `<class>/<class-N>/img` + `groundtruth.txt`, `full_occlusion.txt`,
   `out_of_view.txt` (occluded / out-of-view frames become absent).
 - `imagenet_vid_videos`: ImageNet-VID XML; like RT-MDNet's preprocessing, track id 0 only and
@@ -17,54 +19,77 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
 
-from ..data import open_sequence, read_boxes
+from ..data import FrameSource, ImageFolderFrames, Sequence, open_sequence, read_boxes
 
 
-@dataclass
-class TrainingVideo:
-    """One annotated video; `load(indices)` returns RGB uint8 frames for sorted indices."""
-
-    name: str
-    boxes: np.ndarray
-    load: Callable[[list[int]], list[np.ndarray]] = field(repr=False)
-
-    def visible(self) -> np.ndarray:
-        """Indices of frames with a real target box."""
-        b = self.boxes
-        return np.flatnonzero(np.all(np.isfinite(b), axis=1) & (b[:, 2] > 1) & (b[:, 3] > 1))
-
-    def frames(self, indices: list[int]) -> list[np.ndarray]:
-        return self.load(sorted(indices))
+def visible_frames(video: Sequence) -> np.ndarray:
+    """Indices of frames with a real target box (finite, w and h > 1, not marked invisible)."""
+    b = video.boxes
+    ok = np.all(np.isfinite(b), axis=1) & (b[:, 2] > 1) & (b[:, 3] > 1)
+    if video.visible is not None:
+        ok &= video.visible
+    return np.flatnonzero(ok)
 
 
-def _from_sequence(path: Path) -> TrainingVideo:
+def load_frames(video: Sequence, indices: list[int]) -> list[np.ndarray]:
+    """RGB uint8 frames at the sorted `indices`; the video's decoder is released afterwards."""
+    try:
+        return [video.frames[i] for i in sorted(indices)]
+    finally:
+        video.frames.close()
+
+
+class _PseudoFrames(FrameSource):
+    """Frames made from one still image by affine maps (COCO pseudo-videos); the image is cached until close()."""
+
+    def __init__(self, path: Path, mats: list[np.ndarray]) -> None:
+        self.path, self.mats = Path(path), mats
+        self._image: np.ndarray | None = None
+
+    def _still(self) -> np.ndarray:
+        if self._image is None:
+            with Image.open(self.path) as img:
+                self._image = np.asarray(img.convert('RGB'))
+        return self._image
+
+    def __len__(self) -> int:
+        return len(self.mats)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        import cv2
+        img = self._still()
+        size = (img.shape[1], img.shape[0])
+        return cv2.warpAffine(img, self.mats[self._normalise_index(index)], size, borderMode=cv2.BORDER_REFLECT)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        with Image.open(self.path) as img:
+            return img.size
+
+    @property
+    def where(self) -> Path:
+        return self.path
+
+    def close(self) -> None:
+        self._image = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, '_image': None}
+
+
+def _from_sequence(path: Path) -> Sequence:
     seq = open_sequence(path)
     if seq.boxes is None:
         raise ValueError(f'{path}: a training video needs ground truth')
-
-    def load(indices: list[int]) -> list[np.ndarray]:
-        wanted, out = set(indices), {}
-        for i, frame in enumerate(seq.frames):
-            if i in wanted:
-                out[i] = frame
-            if i >= indices[-1]:
-                break
-        return [out[i] for i in indices]
-    return TrainingVideo(seq.name, np.asarray(seq.boxes, dtype=np.float64), load)
+    return seq.head(len(seq.frames)) if seq.truncated else seq  # a truncated video: the frames that decode
 
 
-def _images(paths: list[Path]) -> Callable[[list[int]], list[np.ndarray]]:
-    return lambda idx: [np.asarray(Image.open(paths[i]).convert('RGB')) for i in idx]
-
-
-def sequence_videos(root: str | Path, split: str | Path | None = None) -> list[TrainingVideo]:
+def sequence_videos(root: str | Path, split: str | Path | None = None) -> list[Sequence]:
     """Sequences in `root` named by a split file (default: `root/list.txt`)."""
     root = Path(root)
     split = Path(split) if split else root / 'list.txt'
@@ -78,7 +103,7 @@ def sequence_videos(root: str | Path, split: str | Path | None = None) -> list[T
     return [_from_sequence(root / n) for n in names]
 
 
-def lasot_videos(root: str | Path, names: list[str] | None = None) -> list[TrainingVideo]:
+def lasot_videos(root: str | Path, names: list[str] | None = None) -> list[Sequence]:
     """LaSOT sequences (`<root>/<class>/<class-N>`), all or the given names."""
     root = Path(root)
     dirs = [root / n.rsplit('-', 1)[0] / n for n in names] if names else sorted(root.glob('*/*-*'))
@@ -93,7 +118,7 @@ def lasot_videos(root: str | Path, names: list[str] | None = None) -> list[Train
         paths = sorted((d / 'img').glob('*.jpg'))
         if len(paths) != len(boxes):
             raise ValueError(f'{d / "groundtruth.txt"}: {len(boxes)} rows but {len(paths)} frames in {d / "img"}')
-        out.append(TrainingVideo(d.name, boxes, _images(paths)))
+        out.append(Sequence(d.name, ImageFolderFrames(paths), boxes, d, annotation=d / 'groundtruth.txt'))
     return out
 
 
@@ -108,7 +133,7 @@ def _vid_box(xml_path: Path) -> tuple[np.ndarray, tuple[int, int]]:
     return np.full(4, np.nan), size
 
 
-def imagenet_vid_videos(root: str | Path, subset: str = 'train') -> list[TrainingVideo]:
+def imagenet_vid_videos(root: str | Path, subset: str = 'train') -> list[Sequence]:
     """ImageNet-VID snippets (`Annotations/VID/<subset>/...xml`, `Data/VID/<subset>/...JPEG`)."""
     root = Path(root)
     out = []
@@ -122,7 +147,8 @@ def imagenet_vid_videos(root: str | Path, subset: str = 'train') -> list[Trainin
             boxes.append(box)
         rel = ann_dir.relative_to(root / 'Annotations' / 'VID' / subset)
         paths = [root / 'Data' / 'VID' / subset / rel / (x.stem + '.JPEG') for x in xmls]
-        out.append(TrainingVideo(str(rel), np.array(boxes).reshape(-1, 4), _images(paths)))
+        out.append(Sequence(str(rel), ImageFolderFrames(paths), np.array(boxes).reshape(-1, 4), paths[0].parent,
+                            annotation=ann_dir))
     return out
 
 
@@ -140,9 +166,8 @@ def _pseudo_motion(box: np.ndarray, n: int, rng: np.random.Generator) -> tuple[l
 
 
 def coco_pseudo_videos(annotation_json: str | Path, image_dir: str | Path, n_frames: int = 6,
-                       min_size: float = 16.0, seed: int = 0) -> list[TrainingVideo]:
+                       min_size: float = 16.0, seed: int = 0) -> list[Sequence]:
     """One pseudo-video per non-crowd COCO box of at least `min_size` px per side."""
-    import cv2
     data = json.loads(Path(annotation_json).read_text())
     files = {im['id']: Path(image_dir) / im['file_name'] for im in data['images']}
     out = []
@@ -151,10 +176,7 @@ def coco_pseudo_videos(annotation_json: str | Path, image_dir: str | Path, n_fra
         if ann.get('iscrowd') or box[2] < min_size or box[3] < min_size:
             continue
         mats, boxes = _pseudo_motion(box, n_frames, np.random.default_rng((seed, k)))
-
-        def load(idx: list[int], path: Path = files[ann['image_id']], mats: list = mats) -> list[np.ndarray]:
-            img = np.asarray(Image.open(path).convert('RGB'))
-            size = (img.shape[1], img.shape[0])
-            return [cv2.warpAffine(img, mats[i], size, borderMode=cv2.BORDER_REFLECT) for i in idx]
-        out.append(TrainingVideo(f'coco_{ann["id"]}', boxes, load))
+        path = files[ann['image_id']]
+        out.append(Sequence(f'coco_{ann["id"]}', _PseudoFrames(path, mats), boxes, path,
+                            annotation=Path(annotation_json)))
     return out
