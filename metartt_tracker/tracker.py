@@ -68,10 +68,10 @@ class SequenceState:
     image_size: tuple[int, int]  # (W, H) of the sequence's frames
     backbone: Backbone  # the tracker's backbone, or its pruned copy
     alphas: dict[str, list[Params]] | None  # step sizes, sliced like the pruned heads
-    params: Params  # fc parameters, adapted at init and online
-    adapter: Adapter  # the update rule (SGD or learned steps) over `params`
     target: np.ndarray  # last estimated target box (x, y, w, h)
     trans: float  # candidate centre spread for the next frame
+    params: Params = field(default_factory=dict)  # fc parameters, adapted at init and online
+    adapter: Adapter | None = None  # the update rule (SGD or learned steps) over `params`, set once samples are drawn
     bbreg: BBoxRegressor | None = None  # bounding-box regressor fitted at frame 1
     pos_memory: list[Tensor] = field(default_factory=list)  # positive features per remembered frame
     neg_memory: list[Tensor] = field(default_factory=list)  # negative features per remembered frame
@@ -280,8 +280,8 @@ class MetaRTTTracker:
     def _new_state(self, image_size: tuple[int, int], target: np.ndarray) -> SequenceState:
         """A fresh per-sequence state over the full weights (the adapter is set once samples are drawn)."""
         return SequenceState(rng=np.random.default_rng(self.seed), generator=torch.Generator().manual_seed(self.seed),
-                             image_size=image_size, backbone=self.backbone, alphas=self.alphas, params={},
-                             adapter=None, target=target, trans=self.cfg.sampling.trans_candidates)  # type: ignore[arg-type]
+                             image_size=image_size, backbone=self.backbone, alphas=self.alphas, target=target,
+                             trans=self.cfg.sampling.trans_candidates)
 
     def _first_frame_samples(self, img: Tensor, target: np.ndarray) -> tuple[Tensor, Tensor, Tensor, np.ndarray]:
         """First-frame training features: positives, negatives, bbox-regression features and their boxes."""
