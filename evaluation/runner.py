@@ -146,11 +146,14 @@ def _run_one(job: Job, rep: int, tick: Callable[[], None]) -> None:
     tracker = make_tracker(job.spec, job.seed + rep - 1, job.weights_dir, job.threads)
     seq = job.seq.check()
     target = result_path(job.root, job.protocol, job.spec.key, seq.name, rep)
-    if job.protocol == 'ope':
-        run: Any = track_sequence(tracker, seq.frames, seq.init_box, seq.name, lambda *_: tick())
-    else:
-        run = run_supervised(tracker, seq.frames, seq.boxes, seq.regions, seq.image_size(), seq.name,
-                             on_frame=tick)
+    try:
+        if job.protocol == 'ope':
+            run: Any = track_sequence(tracker, seq.frames, seq.init_box, seq.name, lambda *_: tick())
+        else:
+            run = run_supervised(tracker, seq.frames, seq.boxes, seq.regions, seq.image_size(), seq.name,
+                                 on_frame=tick)
+    finally:
+        seq.frames.close()  # the benchmark keeps its sequences: do not keep a decoder per sequence open
     seconds = np.nan_to_num((run if job.protocol == 'ope' else run.result).times)  # 0 on skipped frames
     info = _info(job, rep, seconds, tracker)  # provenance first: the results file marks completion
     atomic_write(target.with_name(target.stem + '_info.json'), json.dumps(info, indent=1, default=str))

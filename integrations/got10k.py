@@ -110,10 +110,16 @@ def _swapped(owner: Any, name: str, value: Any) -> Iterator[None]:
 def _poly_iou(polys1: Any, polys2: Any, bound: Any = None) -> Any:
     """got10k's `poly_iou(polys1, polys2, bound)` computed by `metartt_tracker.overlap.region_overlap`;
     one pair of regions gives a float (numpy 2 rejects the ragged arrays ExperimentVOT._calc_iou
-    otherwise builds from shape-(1,) results and NaNs), rows of pairs give an array."""
+    otherwise builds from shape-(1,) results and NaNs), rows of pairs give an array. got10k passes
+    the ground truth first in some calls and second in others, so a non-finite region on either
+    side gives NaN, as got10k's shapely-based original does (never a failure, never a hit)."""
+    def one(a: Any, b: Any) -> float:
+        finite = np.all(np.isfinite(np.asarray(a, float))) and np.all(np.isfinite(np.asarray(b, float)))
+        return region_overlap(a, b, bound) if finite else float('nan')
+
     if np.ndim(polys1) == 1:
-        return region_overlap(polys1, polys2, bound)
-    return np.array([region_overlap(a, b, bound) for a, b in zip(polys1, polys2)])
+        return one(polys1, polys2)
+    return np.array([one(a, b) for a, b in zip(polys1, polys2)])
 
 
 @contextlib.contextmanager

@@ -97,7 +97,7 @@ def parameters():
     params.visdom_info = {{}}
     params.variant = {spec.variant!r}
     params.backbone = {spec.backbone!r}
-    params.checkpoint = {spec.checkpoint!r}  # MetaRTT checkpoint file (needed by metartt, metartt-prune)
+    params.checkpoint = {spec.checkpoint!r}  # MetaRTT checkpoint file (None: metartt / metartt-prune load the shipped weights)
     params.seed = {spec.seed!r}
     params.overrides = {spec.overrides!r}  # dotted tracker-config paths, e.g. {{'adaptation.iters_init': 5}}
     params.threads = {spec.threads!r}

@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from metartt_tracker.config import variant_config
+from metartt_tracker.errors import MissingWeightsError
+from metartt_tracker.factory import weights_for
 from metartt_tracker.fileio import atomic_write
+from metartt_tracker.importers import WeightsError
 
 from .layouts import export_dataset, load_sequences
 from .options import TrackerSpec
@@ -77,17 +79,15 @@ def tracker_entries(specs: Sequence[TrackerSpec], timeout: int = DEFAULT_TIMEOUT
                       f'timeout = {timeout}\n')
     for variant in missing:
         blocks.append(f'; [{variant}] needs meta-trained weights: re-run `metartt vot init ... '
-                      f'--checkpoint weights/{variant}.pth` to add it\n')
+                      f'--checkpoint weights/{variant}.pt` to add it\n')
     return '\n'.join(blocks)
 
 
-def _shipped(variant: str) -> bool:
-    """Whether the package ships (checksum-valid) weights for a variant."""
-    from metartt_tracker.shipped import pretrained_path
-    from metartt_tracker.errors import MissingWeightsError
-    from metartt_tracker.importers import WeightsError
+def _buildable(variant: str) -> bool:
+    """Whether the factory can build a variant without a checkpoint file: it needs no trained weights,
+    or the package ships checksum-valid ones."""
     try:
-        pretrained_path(variant)
+        weights_for(variant)
     except (MissingWeightsError, FileNotFoundError, WeightsError):  # unlisted, missing or corrupt: not usable
         return False
     return True
@@ -99,7 +99,7 @@ def plan_specs(base: TrackerSpec, variants: Sequence[str],
     weights when the package has them, else only through `checkpoints`."""
     specs, skipped = [], []
     for v in variants:
-        if variant_config(v).needs_meta_weights and not _shipped(v):
+        if not _buildable(v):
             skipped.append(v)
         else:
             specs.append(TrackerSpec(v, base.backbone, None, base.seed, dict(base.overrides), base.threads))

@@ -31,6 +31,7 @@ def _video_out(path: Path, size: tuple[int, int], fps: float = 20.0) -> Iterator
     with atomic_path(path, keep_suffix=True) as tmp:  # OpenCV picks the container by extension
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
         if not writer.isOpened():
+            writer.release()
             raise OSError(f'{path}: cannot open a video writer')
         try:
             yield lambda frame, box, gt, text: writer.write(_annotated(cv2, frame, box, gt, text))
@@ -76,9 +77,6 @@ def _track(args: argparse.Namespace) -> tuple[Any, Any]:
     seq = open_sequence(args.source, parse_box(args.box) if args.box else None)
     tracker = build_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
     n = len(seq.frames) if args.max_frames <= 0 else min(len(seq.frames), args.max_frames)
-    stack = ExitStack()
-    video = stack.enter_context(_video_out(Path(args.video), seq.frames.size)) if args.video else None
-    bar = stack.enter_context(tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet))
     spent: list[float] = []
 
     def on_frame(i: int, frame: np.ndarray, box: np.ndarray, score: float, seconds: float) -> None:
@@ -90,7 +88,9 @@ def _track(args: argparse.Namespace) -> tuple[Any, Any]:
             gt = seq.boxes[i] if seq.boxes is not None and i < len(seq.boxes) else None
             video(frame, box, gt, f'{i + 1}/{n} score {score:.2f}')
 
-    with stack:  # the video file appears only when tracking finished
+    with ExitStack() as stack:  # the video file appears only when tracking finished
+        video = stack.enter_context(_video_out(Path(args.video), seq.frames.size)) if args.video else None
+        bar = stack.enter_context(tqdm(total=n, desc=seq.name, unit='frame', disable=args.quiet))
         result = track_sequence(tracker, (f for f, _ in zip(seq.frames, range(n))), seq.init_box, seq.name, on_frame)
     return seq, result
 

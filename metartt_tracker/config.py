@@ -149,6 +149,8 @@ class TrackerConfig:
         paths of older schemas (e.g. 'prune_scale' -> 'pruning.scale') are accepted."""
         d = self.to_dict()
         for path, value in overrides.items():
+            if path in RETIRED:
+                raise KeyError(f'config field {path!r} was retired: {RETIRED[path]}')
             node = d
             *parents, leaf = RENAMED.get(path, path).split('.')
             for p in parents:

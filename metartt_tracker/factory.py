@@ -1,8 +1,8 @@
 """The one factory: what a (variant, backbone, checkpoint, overrides) request means in weights.
 
-Every way of getting a tracker (`MetaRTTTracker.build` / `from_variant` / `from_pretrained` /
-`from_checkpoint`, `build_tracker`, `TrackerSpec.build`, the CLI and every toolkit adapter)
-resolves its request here, so they all agree:
+Every way of getting a tracker (`MetaRTTTracker.from_spec` / `from_variant` / `from_pretrained` /
+`from_checkpoint`, `build_tracker`, the CLI and every toolkit adapter, all through
+`TrackerSpec.parts` or `parts_from_checkpoint`) resolves its request here, so they all agree:
 
 1. a checkpoint file, when given, fixes config, backbone and weights (overrides still apply);
 2. else a variant that needs trained weights (learned step sizes, a pruning network) loads its
@@ -37,7 +37,6 @@ class TrackerParts:
     head_params: Params | None = None  # theta_0 of fc4-fc6 (None: initialised from the tracker's seed)
     alphas: dict[str, list[Params]] | None = None  # learned step sizes per stage and step
     pruner: PruningNetwork | None = None  # pruning network (pruning.enabled)
-    checkpoint: Path | None = None  # the file the weights came from (None: ImageNet backbone only)
 
 
 def parts_from_checkpoint(path: str | os.PathLike, **overrides: Any) -> TrackerParts:
@@ -48,7 +47,7 @@ def parts_from_checkpoint(path: str | os.PathLike, **overrides: Any) -> TrackerP
     if ckpt.backbone_state is not None:
         backbone.load_state_dict(ckpt.backbone_state)
     pruner = network_from_dict(ckpt.pruning) if cfg.pruning.enabled else None
-    return TrackerParts(cfg, backbone, ckpt.head_params, ckpt.alphas, pruner, Path(path))
+    return TrackerParts(cfg, backbone, ckpt.head_params, ckpt.alphas, pruner)
 
 
 def weights_for(variant: str, checkpoint: str | os.PathLike | None = None) -> Path | None:

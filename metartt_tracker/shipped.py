@@ -14,7 +14,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from . import weights
 from .checkpoint import SHARED, load_checkpoint, save_checkpoint
 from .errors import MissingWeightsError
 from .fileio import atomic_write, sha256_file
@@ -24,7 +23,9 @@ MANIFEST = 'MANIFEST.json'  # name -> {file, sha256, bytes} of the shipped check
 
 
 def weights_dir() -> Path:
-    """Folder of the shipped checkpoints (the repository's weights/, installed as metartt_tracker.weights)."""
+    """Folder of the shipped checkpoints (the repository's weights/, installed as metartt_tracker.weights;
+    imported here, not at module level, so the package imports even where that mapping is absent)."""
+    from . import weights
     return Path(weights.__file__).parent
 
 
@@ -32,11 +33,6 @@ def read_manifest(folder: str | os.PathLike | None = None) -> dict[str, Any]:
     """The manifest of a weights folder (default: the shipped one); empty when there is none."""
     path = Path(folder or weights_dir()) / MANIFEST
     return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def is_shipped(name: str) -> bool:
-    """True when weights named `name` are listed in the shipped manifest (not yet verified)."""
-    return name in read_manifest()
 
 
 def pretrained_path(name: str) -> Path:

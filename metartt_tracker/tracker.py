@@ -250,8 +250,12 @@ class MetaRTTTracker:
     def init(self, image: object, box: object) -> None:
         """Learn the target from the first frame: train the fc layers and the bbox regressor."""
         self.timer.reset()
-        with self.timer('first_frame'):
-            self._init(image, box)
+        try:
+            with self.timer('first_frame'):
+                self._init(image, box)
+        except BaseException:
+            self.state = None  # no half-built sequence: update() asks for init() again
+            raise
 
     def _init(self, image: object, box: object) -> None:
         img = to_tensor(image)

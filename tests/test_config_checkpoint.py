@@ -184,6 +184,8 @@ def test_schema_1_configs_migrate_retired_keys_dropped_and_prune_fields_grouped(
     with pytest.raises(KeyError, match='schema 99 is not supported'):
         TrackerConfig.from_dict({**cfg.to_dict(), 'schema': 99})
     assert cfg.replace(prune_scale=True).pruning.scale  # old override paths still work
+    with pytest.raises(KeyError, match="'threads' was retired: torch threads are a process setting"):
+        cfg.replace(threads=2)
     with pytest.raises(KeyError, match="unknown config field 'schema'"):
         cfg.replace(schema=1)
 

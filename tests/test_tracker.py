@@ -62,6 +62,17 @@ def test_update_before_init_is_an_error(fast_tracker, car_frames):
         fast_tracker().update(car_frames[0])
 
 
+def test_an_init_that_fails_leaves_no_half_built_sequence(fast_tracker, car_frames, car_shadow, monkeypatch):
+    t = fast_tracker()
+    t.init(car_frames[0], car_shadow.init_box)
+    monkeypatch.setattr(t, '_first_frame_samples', lambda *a: (_ for _ in ()).throw(MemoryError('no room')))
+    with pytest.raises(MemoryError):
+        t.init(car_frames[0], car_shadow.init_box)
+    assert t.state is None
+    with pytest.raises(RuntimeError, match=r'call init\(image, box\) before update'):
+        t.update(car_frames[1])
+
+
 @pytest.mark.parametrize('box', [
     (300.0, 150.0, 4.0, 4.0),  # tiny target
     (2.0, 2.0, 636.0, 356.0),  # near frame size

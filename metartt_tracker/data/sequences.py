@@ -356,10 +356,10 @@ class VideoFrames(FrameSource):
         return int(frame.shape[1]), int(frame.shape[0])
 
     def close(self) -> None:
-        """Release the capture used for random access (it is re-opened on demand)."""
+        """Release the capture used for random access and the cached frame (re-opened on demand)."""
         if self._cap is not None:
             self._cap.release()
-        self._cap, self._pos = None, 0
+        self._cap, self._pos, self._last = None, 0, None
 
     def __del__(self) -> None:
         try:
