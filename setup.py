@@ -19,7 +19,7 @@ setup(
         'metartt_tracker.integrations': 'integrations',
         'metartt_tracker.weights': 'weights',
     },
-    package_data={'metartt_tracker.weights': ['*.pt', '*.json', '*.md']},
+    package_data={'metartt_tracker.weights': ['*.pt', '*.json', '*.md', 'LICENSE-*']},
     install_requires=[
         'torch>=2.1,<2.15',  # this machine: pip install torch==2.13.0 first (CPU wheel on disk)
         'numpy>=1.24',
@@ -36,8 +36,9 @@ setup(
         'vot': ['vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax'],
         'plots': ['matplotlib>=3.5'],
         'baselines': ['opencv-contrib-python-headless'],  # CSRT / KCF comparison trackers
+        'onnx': ['onnx>=1.14', 'onnxruntime>=1.16'],  # `import-weights --from nanotrack-onnx`; onnxruntime: the test's reference
         'test': ['pytest>=7', 'got10k==0.1.3', 'vot-toolkit==0.7.4', 'attributee==0.1.9', 'vot-trax',
-                 'matplotlib>=3.5', 'opencv-contrib-python-headless'],
+                 'matplotlib>=3.5', 'opencv-contrib-python-headless', 'onnx>=1.14', 'onnxruntime>=1.16'],
     },
     entry_points={'console_scripts': ['metartt=metartt_tracker.cli:main',
                                     'metartt-vot=metartt_tracker.integrations.vot_server:main']},

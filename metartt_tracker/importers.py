@@ -1,4 +1,4 @@
-"""Importers for the two official RT-MDNet weight files.
+"""Importers of other projects' weight files: RT-MDNet's two official files and NanoTrack v2's ONNX backbone.
 
 Source of truth is RT-MDNet's ``modules/model.py`` (Jung et al., ECCV 2018,
 github.com/IlchaeJung/RT-MDNet):
@@ -20,6 +20,12 @@ github.com/IlchaeJung/RT-MDNet):
 Both importers return a flat ``{our_name: float32 tensor}`` dict in MetaRTT's
 naming (``conv1.weight``, ..., ``fc5.bias``) and raise :class:`WeightsError`
 naming the file and the exact problem on any failure.
+
+* ``load_nanotrack_onnx`` -- NanoTrack v2's ``nanotrack_backbone_sim.onnx``
+  (HonglinChu/SiamTrackers, Apache-2.0): BatchNorm already folded by the
+  exporter, so the Conv and Gemm initializers, read in graph order, are the
+  parameters of ``backbones.Nano`` in registration order (shapes checked one
+  by one). Needs the optional ``onnx`` package (``pip install 'metartt[onnx]'``).
 """
 
 from __future__ import annotations
@@ -33,11 +39,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from .backbones import Nano
+
 __all__ = [
     "WeightsError",
     "PARAM_SHAPES",
     "RTMDNET_PTH_KEYS",
     "VGGM_CONV_LAYERS",
+    "load_nanotrack_onnx",
     "load_rtmdnet_pth",
     "load_vggm_mat",
 ]
@@ -341,4 +350,37 @@ def load_vggm_mat(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         out[f"{name}.bias"] = _to_float32(
             path, f"layer '{name}' bias", torch.from_numpy(bias), (cout,)
         )
+    return out
+
+
+# --------------------------------------------------------------------------- NanoTrack v2 (ONNX)
+
+NANO_OPS = {"Conv", "Gemm", "Relu", "HardSwish", "HardSigmoid", "GlobalAveragePool", "Reshape", "Mul", "Add"}
+
+
+def load_nanotrack_onnx(path: str | os.PathLike) -> "OrderedDict[str, torch.Tensor]":
+    """State dict of ``backbones.Nano`` from NanoTrack v2's backbone ONNX (float32, stride-independent)."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError as e:
+        raise WeightsError(f"{path}: reading ONNX needs the onnx package (pip install onnx)") from e
+    try:
+        graph = onnx.load(os.fspath(path)).graph
+    except Exception as e:  # noqa: BLE001 - protobuf raises many types for corrupt files
+        raise WeightsError(f"{path}: not a readable ONNX model ({type(e).__name__}: {e})") from e
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    tensors = []
+    for node in graph.node:
+        if node.op_type not in NANO_OPS:
+            raise WeightsError(f"{path}: node {node.name!r} is a {node.op_type}, not in NanoTrack v2's backbone")
+        if node.op_type in ("Conv", "Gemm"):
+            tensors += [inits[name] for name in node.input[1:] if name in inits]
+    names = [name for name, _ in Nano().named_parameters()]
+    if len(tensors) != len(names):
+        raise WeightsError(f"{path}: {len(tensors)} Conv/Gemm tensors, NanoTrack v2's backbone has {len(names)}")
+    out: "OrderedDict[str, torch.Tensor]" = OrderedDict()
+    shapes = {name: tuple(p.shape) for name, p in Nano().named_parameters()}
+    for name, array in zip(names, tensors):
+        out[name] = _to_float32(path, name, torch.from_numpy(np.array(array, dtype=np.float32)), shapes[name])
     return out

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .backbones import Backbone, Lite0, VGGM
+from .backbones import Backbone, Lite0, Nano, VGGM
 from .model import Params
 
 LAYERS = ('conv', 'fc4', 'fc5')  # masked layers, in network order
@@ -198,7 +198,7 @@ def prune_backbone(backbone: Backbone, conv_kept: Tensor) -> None:
     """Remove the last conv's dropped output channels in place (they are never computed again)."""
     if isinstance(backbone, VGGM):
         conv = backbone.conv3
-    elif isinstance(backbone, Lite0):
+    elif isinstance(backbone, (Lite0, Nano)):
         block = backbone.blocks[-1]
         conv = block.project
         block.out_index = conv_kept  # the residual input is sliced the same way

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from metartt_tracker.backbones import Lite0, VGGM
+from metartt_tracker.backbones import VGGM, Lite0, Nano
 from metartt_tracker.model import head_forward, init_head_params
 from metartt_tracker.pruning import (PruningNetwork, calibrated_lambdas, channel_costs, feature_index, kept, lasso_loss,
                                      layer_prune_rates, masked_activations, network_from_dict, network_to_dict, pooled_inputs,
@@ -74,7 +74,7 @@ def _masks(widths, seed=0):
     return {k: torch.relu(torch.rand(w, generator=g) * 2 - 0.8) for k, w in widths.items()}  # ~40 % zeros
 
 
-@pytest.mark.parametrize('backbone_cls, size', [(Lite0, 96), (VGGM, 107)])
+@pytest.mark.parametrize('backbone_cls, size', [(Lite0, 96), (VGGM, 107), (Nano, 96)])
 def test_pruned_network_equals_masked_network_and_is_smaller(backbone_cls, size):
     torch.manual_seed(0)
     backbone = backbone_cls().eval()
