@@ -15,6 +15,7 @@ feature map and declares how feature cells relate to input pixels: cell i covers
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -278,7 +279,9 @@ def save_nano_weights(state: dict[str, Tensor], path: str | Path, source: str) -
     """Write a converted NanoTrack v2 backbone (float16: the fp32 map moves by < 1e-3 relative) atomically."""
     payload = {'format': 'metartt-backbone', 'backbone': 'nano', 'source': source,
                'state': {k: v.detach().to('cpu', torch.float16) for k, v in state.items()}}
-    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    buffer = io.BytesIO()  # saved to memory first: the bytes (and sha256) do not depend on a temp file's name
+    torch.save(payload, buffer)
+    return atomic_write(path, buffer.getvalue())
 
 
 def nano_weights_path() -> Path:

@@ -20,6 +20,7 @@ Files are written atomically (`fileio.atomic_write`). `compact=True` stores tens
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +87,9 @@ def save_checkpoint(ckpt: Checkpoint, path: str | os.PathLike, compact: bool = F
     if base:
         payload.update(dict.fromkeys(SHARED), base={'file': base['file'], 'sha256': base['sha256']})
     payload = _map_tensors(payload, lambda t: t.detach().to('cpu', dtype if t.is_floating_point() else t.dtype))
-    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    buffer = io.BytesIO()  # in memory first: the bytes (and sha256) do not depend on a temp file's name
+    torch.save(payload, buffer)
+    atomic_write(path, buffer.getvalue())
     return path
 
 

@@ -11,9 +11,10 @@ from typing import Any, Callable, Iterator, Sequence as Seq
 
 import numpy as np
 
-from .backbones import BACKBONES
+from .backbones import BACKBONES, save_nano_weights
 from .config import VARIANTS
-from .fileio import atomic_path, atomic_write
+from .fileio import atomic_path, atomic_write, sha256_file
+from .importers import load_nanotrack_onnx
 from .results import format_rows, track_sequence
 from .tracker import build_tracker
 
@@ -157,9 +158,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_nanotrack(source: str, output: str) -> int:
     """NanoTrack v2's backbone ONNX -> the float16 `nano` backbone file (what weights/ ships)."""
-    from .backbones import save_nano_weights
-    from .fileio import sha256_file
-    from .importers import load_nanotrack_onnx
     state = load_nanotrack_onnx(source)
     out = save_nano_weights(state, output, f'{Path(source).name} (sha256 {sha256_file(source)})')
     print(f'wrote {out} (nano backbone, {len(state)} tensors, float16, sha256 {sha256_file(out)})')
