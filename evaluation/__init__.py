@@ -10,7 +10,6 @@ tables        Tables 1-4 as data; text, CSV, Markdown, LaTeX
 plots         success / precision / EAO / accuracy-vs-speed figures
 provenance    sidecar JSON of every table and plot
 paper_results the paper's own numbers, with their source
-baselines     OpenCV CSRT / KCF behind our tracker interface
 reproduce     `metartt reproduce` orchestration
 export        `metartt export-results`: got10k-layout results through the integrations' writers
 commands      `metartt run | reproduce | score | export-results`

@@ -30,7 +30,7 @@ from metartt_tracker.results import got10k_paths, track_sequence, write_got10k
 from metartt_tracker.tracker import MetaRTTTracker
 from metartt_tracker.version import code_version
 
-from .baselines import OpenCVTracker
+from metartt_tracker.baselines import OpenCVTracker
 from .rows import Row
 from .vot_protocol import run_supervised, vot_paths, write_supervised
 

@@ -3,6 +3,9 @@
 Frames are decoded and resized before timing starts (decoding is never inside the timer). Stages
 come from the tracker's `StageTimer`: crop, backbone, roi_align, heads, update (fc adaptation),
 bbreg, sampling. A stage nested in another is counted in both (backbone in update is not).
+OpenCV's CSRT runs on the same frames in the same process as a reference: the `xCSRT` columns
+(FPS over CSRT's FPS, first frame over CSRT's) survive a noisy or different machine better than
+the absolute figures.
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import time
 from typing import Any
 
 import numpy as np
+
+from .baselines import OpenCVTracker
 
 STAGES = ('crop', 'backbone', 'roi_align', 'heads', 'update', 'bbreg', 'sampling')
 
@@ -64,9 +69,33 @@ def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray
             'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': stages}
 
 
+def run_reference(kind: str, imgs: list[np.ndarray], box: np.ndarray) -> dict[str, Any]:
+    """The timing row of an OpenCV tracker (`baselines.OpenCVTracker`) on the same frames."""
+    tracker = OpenCVTracker(kind)
+    t0 = time.perf_counter()
+    tracker.init(imgs[0], box)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for img in imgs[1:]:
+        tracker.update(img)
+    rest, n = time.perf_counter() - t0, len(imgs) - 1
+    return {'variant': kind, 'backbone': '-', 'frames': len(imgs), 'first_frame_ms': 1000 * first, 'prune_rate': 0.0,
+            'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
+            'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': {}}
+
+
+def _relative_to(rows: list[dict[str, Any]], ref: dict[str, Any]) -> None:
+    """Each row's FPS and first-frame time as multiples of the reference's (same frames, same run)."""
+    for r in rows:
+        r['fps_x_ref'] = r['fps'] / ref['fps']
+        r['fps_without_first_x_ref'] = r['fps_without_first'] / ref['fps_without_first']
+        r['first_frame_x_ref'] = r['first_frame_ms'] / ref['first_frame_ms']
+
+
 def bench(source: str, variants: list[str], backbones: list[str], frames: int, seed: int,
-          size: str = '640x360', weights: str | None = None) -> list[dict[str, Any]]:
-    """One row per (variant, backbone), all measured in this process on the same frames.
+          size: str = '640x360', weights: str | None = None, reference: str = 'csrt') -> list[dict[str, Any]]:
+    """One row per (variant, backbone), all measured in this process on the same frames, then the
+    `reference` OpenCV tracker ('' for none) whose speed every row is also given relative to.
 
     Meta-learned variants run once, on their checkpoint's backbone (`backbones` does not apply).
     """
@@ -80,19 +109,29 @@ def bench(source: str, variants: list[str], backbones: list[str], frames: int, s
             row = run_one(variant, backbone, imgs, box, seed, weights)
             row['sequence'], row['size'] = name, size
             rows.append(row)
+    if reference:
+        ref = run_reference(reference, imgs, box)
+        ref['sequence'], ref['size'] = name, size
+        rows.append(ref)
+        _relative_to(rows, ref)
     return rows
 
 
 def format_bench(rows: list[dict[str, Any]], threads: int = 0) -> str:
     """A plain-text table of `bench` rows plus the machine they were measured on."""
     import torch
-    head = f"{'variant':<14}{'backbone':<9}{'pruned':>7}{'FPS':>7}{'FPS>1':>7}{'1st ms':>8}{'ms/frm':>8}" + ''.join(f'{s[:9]:>10}' for s in STAGES)
-    lines = [head]
+    ref = 'fps_x_ref' in (rows[0] if rows else {})
+    head = (f"{'variant':<14}{'backbone':<9}{'pruned':>7}{'FPS':>7}{'FPS>1':>7}{'1st ms':>8}{'ms/frm':>8}"
+            + (f"{'FPS xREF':>9}{'FPS>1 x':>8}{'1st x':>7}" if ref else '') + ''.join(f'{s[:9]:>10}' for s in STAGES))
+    lines = [head.replace('REF', rows[-1]['variant'].upper()) if ref else head]
     for r in rows:
-        lines.append(f"{r['variant']:<14}{r['backbone']:<9}{100 * r['prune_rate']:>6.0f}%{r['fps']:>7.2f}{r['fps_without_first']:>7.2f}"
-                     f"{r['first_frame_ms']:>8.0f}{r['ms_per_frame']:>8.1f}"
-                     + ''.join(f"{r['stage_ms'][s]:>10.1f}" for s in STAGES))
-    lines.append(f"(stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "
+        lines.append(f"{r['variant']:<14}{r['backbone']:<9}{100 * r['prune_rate']:>6.0f}%{r['fps']:>7.2f}"
+                     f"{r['fps_without_first']:>7.2f}{r['first_frame_ms']:>8.0f}{r['ms_per_frame']:>8.1f}"
+                     + (f"{r['fps_x_ref']:>9.2f}{r['fps_without_first_x_ref']:>8.2f}{r['first_frame_x_ref']:>7.2f}"
+                        if ref else '')
+                     + ''.join(f"{r['stage_ms'][s]:>10.1f}" if s in r['stage_ms'] else f"{'':>10}" for s in STAGES))
+    lines.append(f"(x columns: multiples of the last row's, measured in this run; "
+                 f"stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "
                  f"{rows[0]['size'] if rows else ''}; {platform.processor() or platform.machine()}, "
                  f"{os.cpu_count()} cores, torch {torch.__version__}, {threads or torch.get_num_threads()} threads)")
     return '\n'.join(lines)

@@ -138,7 +138,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench, format_bench
     _set_threads(args.threads)
     rows = bench(args.sequence, args.variants.split(','), args.backbones.split(','), args.frames,
-                 args.seed, args.size, args.weights)
+                 args.seed, args.size, args.weights, args.reference)
     print(format_bench(rows, args.threads))
     if args.json:
         atomic_write(Path(args.json), json.dumps(rows, indent=2))
@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--size', default='640x360', help='frame size WxH the sequence is resized to')
     b.add_argument('--json', help='also write the rows as JSON here')
     b.add_argument('--weights', help='folder with <variant>.pt for metartt / metartt-prune (default: shipped weights)')
+    b.add_argument('--reference', default='csrt', choices=['csrt', 'kcf', ''],
+                   help="OpenCV tracker timed on the same frames; every row's speed is also given as a "
+                        "multiple of its ('' = none; default csrt)")
     common(b)
     b.set_defaults(func=cmd_bench)
 

@@ -56,8 +56,18 @@ def test_track_errors_are_reported_without_output(tmp_path, capsys, argv, messag
 def test_bench_prints_every_stage(capsys):
     assert main(['bench', str(SAMPLE), '--variants', 'rtmdnet-5-5', '--backbones', 'lite0', '--frames', '4']) == 0
     text = capsys.readouterr().out
-    for word in ('rtmdnet-5-5', 'lite0', 'backbone', 'roi_align', 'update', 'bbreg', '640x360'):
+    for word in ('rtmdnet-5-5', 'lite0', 'backbone', 'roi_align', 'update', 'bbreg', '640x360', 'FPS xCSRT'):
         assert word in text
+    csrt = [line.split() for line in text.splitlines() if line.startswith('csrt ')]
+    assert len(csrt) == 1 and csrt[0][7:10] == ['1.00', '1.00', '1.00']  # the reference is 1x itself
+
+
+def test_bench_rows_are_relative_to_the_reference_run_on_the_same_frames():
+    from metartt_tracker.bench import _relative_to
+    rows = [{'fps': 10.0, 'fps_without_first': 12.0, 'first_frame_ms': 500.0},
+            {'fps': 40.0, 'fps_without_first': 48.0, 'first_frame_ms': 25.0}]
+    _relative_to(rows, rows[1])
+    assert (rows[0]['fps_x_ref'], rows[0]['fps_without_first_x_ref'], rows[0]['first_frame_x_ref']) == (0.25, 0.25, 20.0)
 
 
 def test_console_script_is_installed():

@@ -1,4 +1,4 @@
-"""OpenCV's CSRT and KCF behind our tracker interface, so their results land in the same layout.
+"""OpenCV's CSRT and KCF behind our tracker interface: experiment rows and `metartt bench`'s speed reference.
 
 `init(image, box)` / `update(image) -> box` with RGB frames and 0-based (x, y, w, h) boxes, like
 `MetaRTTTracker`; `score` is 1.0 when OpenCV reports success, else 0.0 (the box is kept).
