@@ -272,7 +272,7 @@ def _pretrained_lite0() -> Lite0:
 
 
 NANO_FILE = 'nanotrack_v2_backbone.pt'  # in weights/: converted by `metartt import-weights --from nanotrack-onnx`
-NANO_SHA256 = '93eea778489ad64f3c34b40300db91ddcbb3162d0a7e0ef9647878a68f2f35f0'
+NANO_SHA256 = 'a0521db7808950056e6e1a112ae487e988f8b2108286de8aa1dbc3894ceccb60'
 
 
 def save_nano_weights(state: dict[str, Tensor], path: str | Path, source: str) -> Path:

@@ -3,9 +3,9 @@
 lite0's per-(sequence, seed) AUCs are read from reports/2026-11-24-weights/table2_per_sequence.md
 (seeds 0-4, the same code path: the consolidation left every box unchanged). Usage:
 
-    .venv/bin/python reports/2026-12-01-nano/nano_table.py results/nano_choice ../shared/data/sot val.txt
+    .venv/bin/python reports/2026-12-01-nano/nano_table.py ../shared/data/sot val.txt results/nano_choice [results/...]
 """
-import re
+import json
 import sys
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from metartt_tracker.data.benchmarks import open_benchmark
 from metartt_tracker.evaluation import metrics as M
 from metartt_tracker.evaluation.scoring import ResultSource
 
+ROW_OVERRIDES = ('adaptation.iters_init', 'adaptation.iters_update')  # the row's own, not the experiment's
 LITE0 = Path(__file__).resolve().parents[1] / '2026-11-24-weights' / 'table2_per_sequence.md'
 
 
@@ -43,16 +44,17 @@ def our_aucs(folder: Path, bench) -> tuple[dict[str, list[float]], list[float], 
     return per, fps, fps1
 
 
-def main(results: str, dataset: str, split: str) -> None:
+def main(dataset: str, split: str, *results: str) -> None:
     bench = open_benchmark(dataset, split=split)
-    root = Path(results) / Path(dataset).name / 'ope'
+    roots = [Path(r) / Path(dataset).name / 'ope' for r in results]
     for row in ('rtmdnet-5-5', 'rtmdnet'):
         base = lite0_aucs(row)
         base_means = np.mean([base[s.name] for s in bench], axis=0)
         print(f'\n{row}: lite0 AUC {base_means.mean():.1f} +- {base_means.std(ddof=1):.1f} (seeds 0-4, previous table)')
-        for folder in sorted(root.glob(f'{row}@*')):
-            info = next(folder.rglob('*_001_info.json')).read_text()
-            backbone = re.search(r'"backbone": "(\w+)"', info).group(1)
+        for folder in sorted(f for root in roots for f in root.glob(f'{row}@*')):
+            info = json.loads(next(folder.rglob('*_001_info.json')).read_text())
+            backbone = ' '.join(f'{k.split(".")[-1]}={v}' for k, v in info['overrides'].items()
+                                if k not in ROW_OVERRIDES)
             try:
                 per, fps, fps1 = our_aucs(folder, bench)
             except (FileNotFoundError, OSError) as e:
@@ -60,7 +62,7 @@ def main(results: str, dataset: str, split: str) -> None:
                 continue
             means = np.mean([per[s.name] for s in bench], axis=0)
             diff = means - base_means
-            print(f'  {backbone:7s} AUC {means.mean():.1f} +- {means.std(ddof=1):.1f}; paired vs lite0 '
+            print(f'  {backbone:28s} AUC {means.mean():.1f} +- {means.std(ddof=1):.1f}; paired vs lite0 '
                   f'{diff.mean():+.1f} +- {diff.std(ddof=1) / np.sqrt(len(diff)):.1f} (SE), ahead on '
                   f'{int((diff > 0).sum())}/5 seeds; FPS {np.mean(fps):.2f}, frames 2..N {np.mean(fps1):.2f}')
             for s in bench:
@@ -69,4 +71,4 @@ def main(results: str, dataset: str, split: str) -> None:
 
 
 if __name__ == '__main__':
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])
