@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,11 @@ def bench(source: str, variants: list[str], backbones: list[str], frames: int, s
             row['sequence'], row['size'] = name, size
             rows.append(row)
     if reference:
-        ref = run_reference(reference, imgs, box)
+        try:
+            ref = run_reference(reference, imgs, box)
+        except RuntimeError as e:  # OpenCV without the contrib trackers: report, keep the rows
+            warnings.warn(f'no {reference} reference row: {e}', stacklevel=2)
+            return rows
         ref['sequence'], ref['size'] = name, size
         rows.append(ref)
         _relative_to(rows, ref)
