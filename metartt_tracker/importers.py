@@ -376,11 +376,8 @@ def load_nanotrack_onnx(path: str | os.PathLike) -> "OrderedDict[str, torch.Tens
             raise WeightsError(f"{path}: node {node.name!r} is a {node.op_type}, not in NanoTrack v2's backbone")
         if node.op_type in ("Conv", "Gemm"):
             tensors += [inits[name] for name in node.input[1:] if name in inits]
-    names = [name for name, _ in Nano().named_parameters()]
-    if len(tensors) != len(names):
-        raise WeightsError(f"{path}: {len(tensors)} Conv/Gemm tensors, NanoTrack v2's backbone has {len(names)}")
-    out: "OrderedDict[str, torch.Tensor]" = OrderedDict()
-    shapes = {name: tuple(p.shape) for name, p in Nano().named_parameters()}
-    for name, array in zip(names, tensors):
-        out[name] = _to_float32(path, name, torch.from_numpy(np.array(array, dtype=np.float32)), shapes[name])
-    return out
+    shapes = {name: tuple(p.shape) for name, p in Nano().named_parameters()}  # in registration order
+    if len(tensors) != len(shapes):
+        raise WeightsError(f"{path}: {len(tensors)} Conv/Gemm tensors, NanoTrack v2's backbone has {len(shapes)}")
+    return OrderedDict((name, _to_float32(path, name, torch.from_numpy(np.array(array, dtype=np.float32)), shape))
+                       for (name, shape), array in zip(shapes.items(), tensors))

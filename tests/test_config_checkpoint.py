@@ -217,7 +217,7 @@ def test_every_way_to_build_a_tracker_agrees():
 
     def same(a, b):
         assert a.cfg == b.cfg and a.seed == b.seed
-        assert all(torch.equal(a.theta0[k], b.theta0[k]) for k in a.theta0)  # both are copies of one file's tensors
+        assert all(torch.equal(a.theta0[k], b.theta0[k]) for k in a.theta0)  # copies of one file's tensors, or of one seeded init
         assert (a.alphas is None) == (b.alphas is None) and (a.pruner is None) == (b.pruner is None)
 
     for name in ('rtmdnet', 'metartt', 'metartt-prune'):

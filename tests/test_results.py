@@ -59,3 +59,22 @@ def test_track_with_resets_returns_one_reset_run():
     assert rows[:6] == ['1', '1.0000,0.0000,10.0000,10.0000', '2', '0', '0', '1']
     with pytest.raises(ValueError, match='3 frame states for 8 frames'):
         ResetRun(run.result, run.states[:3])
+
+
+def test_atomic_dir_appears_whole_with_the_usual_mode_and_a_failure_keeps_the_old_one(tmp_path):
+    import os
+    from metartt_tracker.fileio import atomic_dir
+    target = tmp_path / 'seq'
+    with atomic_dir(target) as d:
+        (d / 'a.txt').write_text('new')
+        assert not target.exists()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (target / 'a.txt').read_text() == 'new' and (target.stat().st_mode & 0o777) == 0o777 & ~umask
+    try:
+        with atomic_dir(target) as d:
+            (d / 'a.txt').write_text('half')
+            raise RuntimeError('crash')
+    except RuntimeError:
+        pass
+    assert (target / 'a.txt').read_text() == 'new' and [p.name for p in tmp_path.iterdir()] == ['seq']
