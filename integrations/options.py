@@ -11,7 +11,7 @@ import argparse
 from typing import Any, Sequence
 
 from metartt_tracker.backbones import BACKBONES
-from metartt_tracker.config import VARIANTS, parse_override
+from metartt_tracker.config import DEFAULT_BACKBONE, VARIANTS, parse_override
 from metartt_tracker.factory import TrackerSpec
 
 __all__ = ['TrackerSpec', 'add_tracker_args', 'parse_spec', 'spec_from_args']
@@ -22,7 +22,8 @@ def add_tracker_args(parser: argparse.ArgumentParser, variant: bool = True) -> N
     if variant:
         parser.add_argument('--variant', default='rtmdnet', choices=sorted(VARIANTS),
                             help='named variant (default rtmdnet)')
-    parser.add_argument('--backbone', default='lite0', choices=sorted(BACKBONES), help='backbone when no checkpoint is given')
+    parser.add_argument('--backbone', default=DEFAULT_BACKBONE, choices=sorted(BACKBONES),
+                        help=f'backbone when no checkpoint is given (default {DEFAULT_BACKBONE})')
     if variant:
         parser.add_argument('--checkpoint', help='MetaRTT checkpoint file (overrides --variant/--backbone)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random choice (default 0)')

@@ -2,7 +2,8 @@
 
 Frames are decoded and resized before timing starts (decoding is never inside the timer). Stages
 come from the tracker's `StageTimer`: crop, backbone, roi_align, heads, update (fc adaptation),
-bbreg, sampling. A stage nested in another is counted in both (backbone in update is not).
+bbreg, sampling per frame 2..N, and the same split of the first frame (plus prune). A stage
+nested in another is counted in both (backbone in update is not).
 OpenCV's CSRT runs on the same frames in the same process as a reference: the `xCSRT` columns
 (FPS over CSRT's FPS, first frame over CSRT's) survive a noisy or different machine better than
 the absolute figures.
@@ -20,6 +21,7 @@ import numpy as np
 from .baselines import OpenCVTracker
 
 STAGES = ('crop', 'backbone', 'roi_align', 'heads', 'update', 'bbreg', 'sampling')
+FIRST_STAGES = ('crop', 'backbone', 'roi_align', 'update', 'prune', 'bbreg')  # what init() spends its time on
 
 
 def _load_frames(source: str, size: str, frames: int) -> tuple[list[np.ndarray], np.ndarray, str]:
@@ -64,7 +66,9 @@ def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray
     total = tracker.timer.snapshot()
     n = len(imgs) - 1
     stages = {s: 1000.0 * (total.get(s, 0.0) - after_init.get(s, 0.0)) / max(n, 1) for s in STAGES}
+    first_stages = {s: 1000.0 * after_init.get(s, 0.0) for s in FIRST_STAGES}
     return {'variant': variant, 'backbone': backbone, 'frames': len(imgs), 'first_frame_ms': 1000 * first,
+            'first_stage_ms': first_stages,
             'prune_rate': float(getattr(tracker, 'prune_rate', 0.0)),
             'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
             'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': stages}
@@ -82,7 +86,7 @@ def run_reference(kind: str, imgs: list[np.ndarray], box: np.ndarray) -> dict[st
     rest, n = time.perf_counter() - t0, len(imgs) - 1
     return {'variant': kind, 'backbone': '-', 'frames': len(imgs), 'first_frame_ms': 1000 * first, 'prune_rate': 0.0,
             'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
-            'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': {}}
+            'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': {}, 'first_stage_ms': {}}
 
 
 def _relative_to(rows: list[dict[str, Any]], ref: dict[str, Any]) -> None:
@@ -135,6 +139,9 @@ def format_bench(rows: list[dict[str, Any]], threads: int = 0) -> str:
                      + (f"{r['fps_x_ref']:>9.2f}{r['fps_without_first_x_ref']:>8.2f}{r['first_frame_x_ref']:>7.2f}"
                         if ref else '')
                      + ''.join(f"{r['stage_ms'][s]:>10.1f}" if s in r['stage_ms'] else f"{'':>10}" for s in STAGES))
+    lines += ['', f"{'first frame ms':<23}" + ''.join(f'{s[:9]:>10}' for s in FIRST_STAGES)]
+    lines += [f"{r['variant']:<14}{r['backbone']:<9}" + ''.join(f"{r['first_stage_ms'][s]:>10.0f}" for s in FIRST_STAGES)
+              for r in rows if r['first_stage_ms']]
     lines.append(f"(x columns: multiples of the last row's, measured in this run; "
                  f"stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "
                  f"{rows[0]['size'] if rows else ''}; {platform.processor() or platform.machine()}, "

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Sequence as Seq
 import numpy as np
 
 from .backbones import BACKBONES, save_nano_weights
-from .config import VARIANTS
+from .config import DEFAULT_BACKBONE, VARIANTS
 from .fileio import atomic_path, atomic_write, sha256_file
 from .importers import load_nanotrack_onnx
 from .results import format_rows, track_sequence
@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('source', help='video file, image folder, or GOT-10k / OTB / packed sequence folder')
     t.add_argument('--box', help='initial box x,y,w,h (0-based px); default: first ground-truth row')
     t.add_argument('--variant', default='rtmdnet', choices=sorted(VARIANTS))
-    t.add_argument('--backbone', default='lite0', choices=sorted(BACKBONES))
+    t.add_argument('--backbone', default=DEFAULT_BACKBONE, choices=sorted(BACKBONES),
+                   help=f'backbone when no checkpoint is given (default {DEFAULT_BACKBONE})')
     t.add_argument('--checkpoint', help='MetaRTT checkpoint file (overrides --variant/--backbone)')
     t.add_argument('--output', help='write boxes here: one x,y,w,h row per frame, the first the initial box')
     t.add_argument('--video', help='write an annotated mp4 here')
@@ -196,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser('bench', help='per-stage timings and FPS of variants on one sequence')
     b.add_argument('sequence', help='sequence to run (frames are resized to --size)')
     b.add_argument('--variants', default='rtmdnet,rtmdnet-5-5')
-    b.add_argument('--backbones', default='lite0,vggm')
+    b.add_argument('--backbones', default=f'{DEFAULT_BACKBONE},lite0',
+                   help=f'comma-separated backbones for variants without a checkpoint (default {DEFAULT_BACKBONE},lite0)')
     b.add_argument('--frames', type=int, default=0, help='frames to run (0 = all)')
     b.add_argument('--size', default='640x360', help='frame size WxH the sequence is resized to')
     b.add_argument('--json', help='also write the rows as JSON here')

@@ -18,7 +18,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-SCHEMA_VERSION = 2  # version of TrackerConfig.to_dict(); bump it and extend migrate_config on every field change
+DEFAULT_BACKBONE = 'nano16'  # backbone of every variant built without a checkpoint (chosen on val: weights/MODEL_CARD.md)
+
+SCHEMA_VERSION = 3  # version of TrackerConfig.to_dict(); bump it and extend migrate_config on every field change
 
 
 @dataclass
@@ -119,7 +121,7 @@ class TrackerConfig:
     """Everything a `MetaRTTTracker` needs besides weights."""
 
     variant: str = 'rtmdnet'  # name of the variant this config came from
-    backbone: str = 'lite0'  # registry key in metartt_tracker.backbones ('lite0' | 'vggm' | 'nano' | 'nano16')
+    backbone: str = DEFAULT_BACKBONE  # registry key in metartt_tracker.backbones ('nano16' | 'nano' | 'lite0' | 'vggm')
     fc_width: int = 512  # width of fc4 and fc5
     sampling: SamplingConfig = field(default_factory=SamplingConfig)  # sampling numbers
     geometry: GeometryConfig = field(default_factory=GeometryConfig)  # crop / RoI geometry
@@ -194,6 +196,9 @@ def migrate_config(d: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 notes.append(f'moved {old!r} to {new!r}')
         if pruning:
             d['pruning'] = pruning
+    if version < 3 and 'backbone' not in d:
+        d['backbone'] = 'lite0'  # the default until schema 3
+        notes.append("no 'backbone': set to 'lite0', the default when this config was written")
     return d, notes
 
 

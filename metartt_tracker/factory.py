@@ -22,7 +22,7 @@ from typing import Any
 
 from .backbones import BACKBONES, Backbone, build_backbone
 from .checkpoint import load_checkpoint
-from .config import VARIANTS, TrackerConfig, variant_config
+from .config import DEFAULT_BACKBONE, VARIANTS, TrackerConfig, variant_config
 from .model import Params
 from .pruning import PruningNetwork, network_from_dict
 from .shipped import pretrained_path
@@ -67,7 +67,7 @@ def tracker_parts(variant: str = 'rtmdnet', backbone: str | None = None,
     path = weights_for(variant, checkpoint)
     if path is not None:
         return parts_from_checkpoint(path, **overrides)
-    cfg = variant_config(variant, backbone=backbone or 'lite0')
+    cfg = variant_config(variant, backbone=backbone or DEFAULT_BACKBONE)
     if overrides:
         cfg = cfg.replace(**overrides)
     return TrackerParts(cfg, build_backbone(cfg.backbone))
@@ -79,7 +79,7 @@ class TrackerSpec:
     lines, pytracking parameter files and experiment rows all mean."""
 
     variant: str = 'rtmdnet'  # named variant (metartt_tracker.config.VARIANTS)
-    backbone: str = 'lite0'  # backbone of a variant built without a checkpoint
+    backbone: str = DEFAULT_BACKBONE  # backbone of a variant built without a checkpoint
     checkpoint: str | None = None  # MetaRTT checkpoint file; fixes variant config and backbone
     seed: int = 0  # seed of every random choice the tracker makes
     overrides: dict[str, Any] = field(default_factory=dict)  # dotted config paths -> values
@@ -100,7 +100,7 @@ class TrackerSpec:
         """Default tracker name for result folders: checkpoint stem, else variant (+ non-default backbone)."""
         if self.checkpoint:
             return Path(self.checkpoint).stem
-        return self.variant if self.backbone == 'lite0' else f'{self.variant}_{self.backbone}'
+        return self.variant if self.backbone == DEFAULT_BACKBONE else f'{self.variant}_{self.backbone}'
 
     def parts(self) -> TrackerParts:
         """The config and weights this spec resolves to."""

@@ -24,7 +24,7 @@ from torch import Tensor
 from .adaptation import Adapter, steps_for
 from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
-from .config import TrackerConfig, variant_config
+from .config import DEFAULT_BACKBONE, TrackerConfig, variant_config
 from .errors import MissingWeightsError
 from .factory import TrackerParts, TrackerSpec, parts_from_checkpoint
 from .model import Params, head_forward, init_head_params
@@ -131,7 +131,7 @@ class MetaRTTTracker:
         return cls.from_parts(spec.parts(), spec.seed)
 
     @classmethod
-    def from_variant(cls, name: str, seed: int = 0, backbone: str = 'lite0', **overrides: Any) -> 'MetaRTTTracker':
+    def from_variant(cls, name: str, seed: int = 0, backbone: str = DEFAULT_BACKBONE, **overrides: Any) -> 'MetaRTTTracker':
         """A named variant; one that needs trained weights loads its shipped, sha256-verified checkpoint."""
         return cls.from_spec(TrackerSpec(name, backbone, None, seed, dict(overrides)))
 
@@ -405,7 +405,7 @@ class MetaRTTTracker:
         return track_sequence(self, frames, box)
 
 
-def build_tracker(variant: str = 'rtmdnet', backbone: str = 'lite0', checkpoint: str | os.PathLike | None = None,
+def build_tracker(variant: str = 'rtmdnet', backbone: str = DEFAULT_BACKBONE, checkpoint: str | os.PathLike | None = None,
                   seed: int = 0, /, **overrides: Any) -> MetaRTTTracker:
     """`MetaRTTTracker.from_spec(TrackerSpec(...))` in one call: a checkpoint file if given, else a named
     variant (one that needs trained weights loads its shipped, sha256-verified checkpoint).

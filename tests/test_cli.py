@@ -82,14 +82,16 @@ def test_bench_runs_a_meta_checkpoint_from_a_weights_folder_once(tmp_path, capsy
     from metartt_tracker.checkpoint import Checkpoint, save_checkpoint
     from metartt_tracker.config import variant_config
     from metartt_tracker.model import init_head_params
-    cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 4})
+    cfg = variant_config('metartt', backbone='lite0').replace(**{'geometry.n_aug_crops': 4})
     theta = init_head_params(112 * 9, 512)
     save_checkpoint(Checkpoint(cfg, theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3)),
                     tmp_path / 'metartt.pt')
     argv = ['bench', str(SAMPLE), '--variants', 'metartt', '--backbones', 'lite0,vggm', '--frames', '3',
             '--weights', str(tmp_path)]
     assert main(argv) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith('metartt ')]
+    speed, first = capsys.readouterr().out.split('\n\n')  # per-frame table, then the first frame's stages
+    rows = [line for line in speed.splitlines() if line.startswith('metartt ')]
     assert len(rows) == 1 and 'lite0' in rows[0]
+    assert len([line for line in first.splitlines() if line.startswith('metartt ')]) == 1
     assert main(argv[:-1] + [str(tmp_path / 'empty')]) == 2
     assert "no checkpoint for variant 'metartt'" in capsys.readouterr().err

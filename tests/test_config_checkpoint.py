@@ -36,7 +36,7 @@ def test_one_override_parser_for_every_command():
 
 
 def _meta_checkpoint():
-    cfg = variant_config('metartt')
+    cfg = variant_config('metartt', backbone='lite0')
     theta = init_head_params(112 * 9, 512, torch.Generator().manual_seed(0))
     return Checkpoint(cfg, theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3),
                       recipe={'name': 'test'}, data=['a', 'b'])
@@ -213,6 +213,7 @@ def test_shipped_checkpoints_load_unchanged_through_the_migration():
 def test_every_way_to_build_a_tracker_agrees():
     """from_variant, from_pretrained, build_tracker and TrackerSpec resolve the same weights."""
     from metartt_tracker import TrackerSpec, build_tracker
+    from metartt_tracker.config import DEFAULT_BACKBONE
     from metartt_tracker.shipped import pretrained_path
 
     def same(a, b):
@@ -221,7 +222,7 @@ def test_every_way_to_build_a_tracker_agrees():
         assert (a.alphas is None) == (b.alphas is None) and (a.pruner is None) == (b.pruner is None)
 
     for name in ('rtmdnet', 'metartt', 'metartt-prune'):
-        ref = build_tracker(name, 'lite0', None, 3)
+        ref = build_tracker(name, DEFAULT_BACKBONE, None, 3)
         same(ref, MetaRTTTracker.from_variant(name, seed=3))
         same(ref, MetaRTTTracker.from_spec(TrackerSpec(name, seed=3)))
         if name != 'rtmdnet':

@@ -8,6 +8,7 @@ import pytest
 
 from metartt_tracker.cli import main
 from metartt_tracker.evaluation import reproduce as rp
+from metartt_tracker.evaluation.metrics import ope_scores
 from metartt_tracker.evaluation.rows import ROWS
 
 SAMPLES = Path(__file__).resolve().parents[1] / 'samples'
@@ -88,7 +89,12 @@ def test_rerun_skips_finished_runs_and_scores_compared_results(reproduced, capsy
     rows = {r['label']: r for r in csv.DictReader((reproduced / 'again' / 'table2.csv').open()) if r['metric'] == 'Succ%'}
     assert rows['Theirs']['status'] == 'ok' and rows['Theirs']['paper'] == ''
     ours = rows['RT-MDNet (5/5)']
-    assert abs(float(rows['Theirs']['mean']) - float(ours['mean'])) < 15  # repetition 1 only vs mean of two
+    gt = np.loadtxt(SAMPLES / 'otb_Crossing' / 'groundtruth.txt', delimiter=',')[:6]
+    auc = [100 * ope_scores(np.loadtxt(src / key / 'otb_Crossing' / f'otb_Crossing_00{r}.txt', delimiter=','), gt)['auc']
+           for r in (1, 2)]
+    theirs_boxes = np.loadtxt(flat / 'otb_Crossing.txt')
+    assert float(rows['Theirs']['mean']) == pytest.approx(100 * ope_scores(theirs_boxes, gt)['auc'], abs=0.01)  # CSV: 2 decimals
+    assert float(ours['mean']) == pytest.approx(np.mean(auc), abs=0.01)  # mean over the two repetitions
     argv[0:2] = ['score', '--trackers', 'rtmdnet-5-5,csrt', '--name', 'cmp']
     argv = [a for a in argv if a not in ('--rows', 'rtmdnet-5-5')]
     assert main(argv) == 0

@@ -131,7 +131,7 @@ def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car
     if mode == 'sgd':
         t = fast_tracker()
     else:
-        cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 8})
+        cfg = variant_config('metartt', backbone='lite0').replace(**{'geometry.n_aug_crops': 8})
         theta = init_head_params(112 * 9, 512)
         t = MetaRTTTracker(cfg, head_params=theta, alphas=constant_alphas(theta, cfg.adaptation.adapted, 5, 5, 1e-3))
     t.init(car_frames[0], car_shadow.init_box)

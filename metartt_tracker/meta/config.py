@@ -11,13 +11,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config import DEFAULT_BACKBONE
+
 
 @dataclass
 class MetaConfig:
     """Everything `metartt train meta` / `train prune` needs besides data paths."""
 
     recipe: str = 'compact'  # 'compact' (this CPU: frozen backbone, cached maps) | 'full' (paper scale; GPU)
-    backbone: str = 'lite0'  # backbone registry key
+    backbone: str = DEFAULT_BACKBONE  # backbone registry key (the trackers' default)
     seed: int = 0  # every episode's randomness derives from (seed, episode index)
     # --- schedule
     episodes: int = 1600  # simulated episodes in total (paper: 40K)
