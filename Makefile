@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 
 bench: $(STAMP)
-	$(VENV)/bin/metartt bench $(SAMPLE) --variants rtmdnet,rtmdnet-5-5,metartt,metartt-prune --backbones lite0,vggm --threads 2
+	$(VENV)/bin/metartt bench $(SAMPLE) --variants rtmdnet,rtmdnet-5-5,metartt,metartt-prune --backbones nano16,lite0 --threads 2
 
 clean:
 	rm -rf $(VENV) results *.egg-info
