@@ -162,6 +162,17 @@ def test_delta_checkpoint_shares_its_base_and_refuses_a_replaced_one(tmp_path, m
         load_checkpoint(tmp_path / 'w' / 'base2.pt')
 
 
+def test_configs_older_than_the_nano16_default_keep_lite0():
+    """Schema <= 2 dicts that do not name a backbone were written when lite0 was the default."""
+    from metartt_tracker.config import DEFAULT_BACKBONE
+    d = variant_config('rtmdnet').to_dict()
+    assert d['backbone'] == DEFAULT_BACKBONE == 'nano16' and d['schema'] == 3
+    del d['backbone']
+    assert TrackerConfig.from_dict({**d, 'schema': 2}).backbone == 'lite0'
+    assert TrackerConfig.from_dict({**d, 'schema': 3}).backbone == DEFAULT_BACKBONE  # schema 3 omits nothing
+    assert TrackerConfig.from_dict({**d, 'schema': 2, 'backbone': 'nano'}).backbone == 'nano'
+
+
 def test_schema_1_configs_migrate_retired_keys_dropped_and_prune_fields_grouped(caplog):
     """Checkpoints written before the schema was versioned (all shipped ones) still load."""
     import logging
