@@ -2,8 +2,8 @@
 
 Both share RT-MDNet's minibatch schedule (tracker.py `train`): walk through concatenated random
 permutations of the positives (32 per step) and negatives (1024 candidates per step), keep the
-96 hardest candidates (highest target logit, scored without dropout), and take one step on the
-binary loss. Only the step differs:
+96 hardest candidates (highest target logit under the current weights theta_k, scored without
+dropout), and take one step on the binary loss. Only the step differs:
 
 - `SGDStep`: SGD with momentum 0.9, weight decay 5e-4, fc6 lr x10, global grad-norm clip 10;
   the momentum buffers persist across calls, as RT-MDNet reuses one optimiser per stage.
@@ -36,21 +36,27 @@ def _index_stream(n: int, per_step: int, steps: int, rng: np.random.Generator) -
     return np.concatenate([rng.permutation(n) for _ in range(max(reps, 1))])
 
 
-def minibatches(params: Params, pos: Tensor, neg: Tensor, steps: int, cfg: AdaptationConfig,
+def minibatches(pos: Tensor, neg: Tensor, steps: int, cfg: AdaptationConfig,
                 rng: np.random.Generator) -> Iterator[tuple[Tensor, Tensor]]:
-    """Yield (positive, hard-negative) feature batches; mining uses `params` as they are now."""
+    """Yield (positive batch, negative candidates) per step; `hard_negatives` then picks the hardest
+    candidates with the weights of that step."""
     n_cand = max(cfg.batch_neg_cand, cfg.batch_neg)
     pos_idx = _index_stream(len(pos), cfg.batch_pos, steps, rng)
     neg_idx = _index_stream(len(neg), n_cand, steps, rng)
     for it in range(steps):
-        pb = pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos])]
-        nb = neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand])]
-        if n_cand > cfg.batch_neg:
-            with torch.no_grad():
-                score = torch.cat([head_forward(nb[s:s + cfg.batch_test], params)[:, 1]
-                                   for s in range(0, len(nb), cfg.batch_test)])
-            nb = nb[score.topk(min(cfg.batch_neg, len(nb))).indices]
-        yield pb, nb
+        yield (pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos])],
+               neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand])])
+
+
+def hard_negatives(params: Params, candidates: Tensor, cfg: AdaptationConfig) -> Tensor:
+    """RT-MDNet's hard-negative mining: the `batch_neg` candidates with the highest target logit under
+    `params` (no dropout, no gradient), scored in chunks of `batch_test`."""
+    if len(candidates) <= cfg.batch_neg:
+        return candidates
+    with torch.no_grad():
+        score = torch.cat([head_forward(candidates[s:s + cfg.batch_test], params)[:, 1]
+                           for s in range(0, len(candidates), cfg.batch_test)])
+    return candidates[score.topk(cfg.batch_neg).indices]
 
 
 class Step(Protocol):
@@ -150,7 +156,8 @@ class Adapter:
             if not params[name].requires_grad:
                 params[name] = params[name].detach().requires_grad_(True)
         with torch.enable_grad():
-            for it, (pb, nb) in enumerate(minibatches(params, pos, neg, steps, self.cfg, self.rng)):
+            for it, (pb, cand) in enumerate(minibatches(pos, neg, steps, self.cfg, self.rng)):
+                nb = hard_negatives(params, cand, self.cfg)  # mined with theta_k, as RT-MDNet does
                 loss = binary_loss(head_forward(pb, params, self.cfg.dropout, self.generator),
                                    head_forward(nb, params, self.cfg.dropout, self.generator))
                 grads = torch.autograd.grad(loss, [params[n] for n in names], create_graph=self.create_graph)

@@ -57,6 +57,20 @@ def _ddp_worker(rank, world, init_file, out_dir, videos_split, result_file):
         dist.destroy_process_group()
 
 
+def test_meta_tracker_export_keeps_its_online_sgd_schedule(videos, tmp_path):
+    """The Meta-Tracker baseline learns the first frame only; its checkpoint must keep the variant's
+    15 online SGD iterations instead of MetaRTT's K_on = 5 learned ones."""
+    from metartt_tracker.checkpoint import load_checkpoint
+    from metartt_tracker.config import variant_config
+    from metartt_tracker.meta.trainer import MetaTrainer
+    trainer = MetaTrainer(recipe('compact', 'metatracker', **{**TINY, 'episodes': 2}), videos, [], tmp_path / 'mt')
+    a = load_checkpoint(trainer.export()).config
+    assert a.adaptation.iters_update == variant_config('metatracker').adaptation.iters_update == 15
+    assert (a.variant, a.adaptation.mode, a.adaptation.iters_init) == ('metatracker', 'meta-init', 5)
+    m = load_checkpoint(MetaTrainer(recipe('compact', **{**TINY, 'episodes': 2}), videos, [], tmp_path / 'm').export()).config
+    assert (m.variant, m.adaptation.mode, m.adaptation.iters_update) == ('metartt', 'meta', 5)
+
+
 def test_two_process_ddp_on_cpu_trains_like_one_process(videos, tmp_path):
     from metartt_tracker.meta.trainer import MetaTrainer
     split = tmp_path / 'all.txt'

@@ -85,6 +85,33 @@ def test_meta_step_with_constant_rates_equals_plain_sgd():
         assert not torch.equal(sgd[k], theta[k]), k
 
 
+def test_every_step_mines_its_hard_negatives_with_the_weights_of_that_step(monkeypatch):
+    """Learned steps return a new dict each step; mining must use theta_k, not the stage's theta_0
+    (RT-MDNet mines with the current weights). A step that flips fc6 reverses the ranking, so with
+    stale weights steps 1 and 2 would train on the easiest negatives of theta_k."""
+    import metartt_tracker.adaptation as ad
+    pos, neg = _data()
+    cfg = AdaptationConfig(iters_init=3, batch_neg_cand=len(neg), batch_neg=8, batch_test=4096, dropout=0.0)
+    seen_params, seen_neg_logits = [], []
+
+    def flip(params, grads, stage, it):
+        seen_params.append({k: v.detach().clone() for k, v in params.items()})
+        return {k: (-v if k.startswith('fc6') else v).detach().requires_grad_(True) for k, v in params.items()}
+
+    def recording_loss(pos_logits, neg_logits):
+        seen_neg_logits.append(neg_logits.detach()[:, 1])
+        return binary_loss(pos_logits, neg_logits)
+
+    monkeypatch.setattr(ad, 'binary_loss', recording_loss)
+    theta = init_head_params(18, 8, torch.Generator().manual_seed(3))
+    Adapter(cfg, {'init': flip}, np.random.default_rng(0)).adapt(theta, pos, neg, 'init')
+    assert len(seen_params) == len(seen_neg_logits) == 3
+    for k, (params, logits) in enumerate(zip(seen_params, seen_neg_logits)):
+        with torch.no_grad():
+            hardest = head_forward(neg, params)[:, 1].topk(8).values  # candidates = all negatives
+        assert torch.allclose(logits.sort(descending=True).values, hardest), f'step {k} mined with stale weights'
+
+
 def test_adaptation_lowers_the_loss_and_only_touches_adapted_layers():
     pos, neg = _data()
     cfg = AdaptationConfig(iters_init=20, lr_init=1e-2, adapted=('fc5', 'fc6'))

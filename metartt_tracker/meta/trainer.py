@@ -266,8 +266,13 @@ class MetaTrainer:
     def export(self, path: str | Path | None = None) -> Path:
         """The tracker checkpoint (core format) of the current meta-parameters."""
         c = self.cfg
-        cfg = self.tcfg.replace(**{'adaptation.iters_init': c.k_init, 'adaptation.iters_update': c.k_on,
-                                   'adaptation.mode': 'meta' if c.online_stage else 'meta-init'})
+        if c.online_stage:  # MetaRTT: learned steps in both stages
+            over = {'adaptation.iters_init': c.k_init, 'adaptation.iters_update': c.k_on, 'adaptation.mode': 'meta'}
+        else:  # Meta-Tracker: learned first frame only; online it keeps its variant's SGD schedule
+            online = variant_config('metatracker').adaptation
+            over = {'adaptation.iters_init': c.k_init, 'adaptation.iters_update': online.iters_update,
+                    'adaptation.mode': 'meta-init', 'variant': 'metatracker'}
+        cfg = self.tcfg.replace(**over)
         theta = {k: v.detach().clone() for k, v in self.theta.items()}
         ck = Checkpoint(cfg, theta, {k: v.detach().clone() for k, v in self.bb_params.items()} if self.bb_params else None,
                         expanded_alphas(self.alphas, theta),
