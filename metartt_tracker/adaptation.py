@@ -60,9 +60,11 @@ def hard_negatives(params: Params, candidates: Tensor, cfg: AdaptationConfig) ->
 
 
 class Step(Protocol):
-    """One parameter update from gradients; `it` is the iteration index within the call."""
+    """One parameter update from gradients; `it` is the iteration index within the call. The gradient
+    clip is computed on `clip_grads` when given (the masked network's gradients of a pruned one)."""
 
-    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params: ...
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int,
+                 clip_grads: dict[str, Tensor] | None = None) -> Params: ...
 
 
 def clip_factor(grads: dict[str, Tensor], max_norm: float | None) -> Tensor | float:
@@ -89,8 +91,9 @@ class SGDStep:
                 lr *= mult
         return lr
 
-    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
-        clip = float(clip_factor(grads, self.cfg.grad_clip))
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int,
+                 clip_grads: dict[str, Tensor] | None = None) -> Params:
+        clip = float(clip_factor(grads if clip_grads is None else clip_grads, self.cfg.grad_clip))
         bufs = self.buffers[stage]
         with torch.no_grad():
             for name, g in grads.items():
@@ -118,13 +121,14 @@ class MetaStep:
         self.create_graph = create_graph
         self.grad_clip = grad_clip
 
-    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int,
+                 clip_grads: dict[str, Tensor] | None = None) -> Params:
         steps = self.alphas[stage]
         if it >= len(steps):
             raise ValueError(f'{stage} adaptation asked for step {it + 1}, but only {len(steps)} '
                              f'learned step sizes exist (K_{stage} = {len(steps)})')
         alpha = steps[it]
-        clip = clip_factor(grads, self.grad_clip)
+        clip = clip_factor(grads if clip_grads is None else clip_grads, self.grad_clip)
         new = dict(params)
         for name, g in grads.items():
             new[name] = params[name] - alpha[name] * (g * clip)
@@ -134,15 +138,21 @@ class MetaStep:
 
 
 class Adapter:
-    """Runs minibatch updates of the adapted layers with one `Step` rule per stage."""
+    """Runs minibatch updates of the adapted layers with one `Step` rule per stage.
+
+    `grad_scale` (pruned heads, `pruning.fold_scales`): parameters are S * those of a masked network;
+    the steps then clip on S * g and update with S^2 * g, which is exactly the masked network's step.
+    """
 
     def __init__(self, cfg: AdaptationConfig, steps: dict[str, Step], rng: np.random.Generator,
-                 generator: torch.Generator | None = None, create_graph: bool = False) -> None:
+                 generator: torch.Generator | None = None, create_graph: bool = False,
+                 grad_scale: Params | None = None) -> None:
         self.cfg = cfg
         self.steps = steps
         self.rng = rng
         self.generator = generator
         self.create_graph = create_graph
+        self.grad_scale = grad_scale
 
     def adapt(self, params: Params, pos: Tensor, neg: Tensor, stage: str) -> Params:
         """Adapt `params` to positive / negative RoI features; returns the updated dict."""
@@ -160,8 +170,14 @@ class Adapter:
                 nb = hard_negatives(params, cand, self.cfg)  # mined with theta_k, as RT-MDNet does
                 loss = binary_loss(head_forward(pb, params, self.cfg.dropout, self.generator),
                                    head_forward(nb, params, self.cfg.dropout, self.generator))
-                grads = torch.autograd.grad(loss, [params[n] for n in names], create_graph=self.create_graph)
-                params = self.steps[stage](params, dict(zip(names, grads)), stage, it)
+                grads = dict(zip(names, torch.autograd.grad(loss, [params[n] for n in names],
+                                                            create_graph=self.create_graph)))
+                if self.grad_scale is None:
+                    params = self.steps[stage](params, grads, stage, it)
+                else:
+                    masked = {n: g * self.grad_scale[n] for n, g in grads.items()}
+                    params = self.steps[stage](params, {n: g * self.grad_scale[n] for n, g in masked.items()},
+                                               stage, it, clip_grads=masked)
         return params
 
 

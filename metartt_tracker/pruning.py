@@ -13,6 +13,9 @@ At tracking time the masks are predicted once at frame 1, folded into the weight
 beta * relu(z) = relu(beta * z)) and channels with beta <= threshold are removed physically:
 conv rows (and the residual slice for lite0), fc4/fc5/fc6 rows and columns, the learned step
 sizes and stored RoI features shrink with them. Masks that only multiply by zero save nothing.
+Adapting the pruned heads takes the same steps as adapting the masked full network (with removed
+channels' masks at 0): `fold_scales` gives the adapter the factors S of the fold, the clip sees the
+masked network's gradient S * g and the update is S^2 * g (`adaptation.Adapter.grad_scale`).
 """
 from __future__ import annotations
 
@@ -183,6 +186,16 @@ def prune_heads(params: Params, masks: dict[str, Tensor], keep: dict[str, Tensor
         'fc6.bias': params['fc6.bias'],
     }
     return {k: v.detach().clone() for k, v in out.items()}
+
+
+def fold_scales(masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:
+    """Per-element factor S with which `prune_heads` folded the masks into each kept fc tensor
+    (pruned = S * masked-network weight). A gradient of the masked network is S * the pruned one."""
+    mc = masks['conv'][keep['conv']].repeat_interleave(9)
+    m4, m5 = masks['fc4'][keep['fc4']], masks['fc5'][keep['fc5']]
+    return {'fc4.weight': m4[:, None] * mc[None, :], 'fc4.bias': m4.clone(),
+            'fc5.weight': m5[:, None].expand(-1, len(keep['fc4'])).clone(), 'fc5.bias': m5.clone(),
+            'fc6.weight': torch.ones(2, len(keep['fc5'])), 'fc6.bias': torch.ones(2)}
 
 
 def slice_like_heads(tensors: dict[str, Tensor], keep: dict[str, Tensor]) -> dict[str, Tensor]:

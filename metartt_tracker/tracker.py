@@ -28,8 +28,8 @@ from .config import DEFAULT_BACKBONE, TrackerConfig, variant_config
 from .errors import MissingWeightsError
 from .factory import TrackerParts, TrackerSpec, parts_from_checkpoint
 from .model import Params, head_forward, init_head_params
-from .pruning import (PruningNetwork, feature_index, kept, pooled_inputs, prune_backbone, prune_heads, prune_rate,
-                      slice_like_heads)
+from .pruning import (PruningNetwork, feature_index, fold_scales, kept, pooled_inputs, prune_backbone, prune_heads,
+                      prune_rate, slice_like_heads)
 from .results import SequenceResult, track_sequence
 from .roi_align import POOLED, boxes_to_rois, roi_features
 from .sampling import candidates, sample
@@ -318,7 +318,8 @@ class MetaRTTTracker:
         s.params = prune_heads(params, masks, keep)
         if self.alphas is not None:
             s.alphas = {stage: [slice_like_heads(a, keep) for a in steps] for stage, steps in self.alphas.items()}
-        s.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, s.alphas), s.rng, s.generator)
+        s.adapter = Adapter(self.cfg.adaptation, steps_for(self.cfg.adaptation, s.alphas), s.rng, s.generator,
+                            grad_scale=fold_scales(masks, keep))  # = steps on the masked full network
         return feature_index(keep['conv'])
 
     # ----------------------------------------------------------- later frames

@@ -102,6 +102,46 @@ def test_pruned_network_equals_masked_network_and_is_smaller(backbone_cls, size)
     assert torch.allclose(small_feats, feats[:, feature_index(keep['conv'])], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize('rule', ['meta', 'sgd'])
+def test_adapting_the_pruned_heads_equals_adapting_the_masked_network(monkeypatch, rule):
+    """K steps on the pruned, mask-folded heads = K steps on the full network with the masks applied
+    (removed channels at mask 0): the clip sees the masked gradient, the update is S^2 * g. Without the
+    fold factors the two differ by about beta^2 per step (the negative control below)."""
+    import metartt_tracker.adaptation as ad
+    from metartt_tracker.adaptation import Adapter, MetaStep, SGDStep
+    from metartt_tracker.config import AdaptationConfig
+    from metartt_tracker.pruning import fold_scales
+    c, w = 6, 16
+    masks = _masks({'conv': c, 'fc4': w, 'fc5': w}, seed=4)
+    keep = kept(masks, 0.0)
+    g = torch.Generator().manual_seed(5)
+    theta = init_head_params(c * 9, w, g)
+    pos, neg = torch.randn(40, c * 9, generator=g) + 1, torch.randn(200, c * 9, generator=g) - 1
+    cfg = AdaptationConfig(iters_init=5, lr_init=0.05, batch_pos=16, batch_neg=24, batch_neg_cand=64, dropout=0.0,
+                           grad_clip=0.5)  # a clip that binds: the norm must be the masked network's
+    alphas = {'init': [{k: torch.rand(v.shape, generator=g) * 0.2 for k, v in theta.items()} for _ in range(5)]}
+
+    def step(a):
+        return MetaStep(a, grad_clip=cfg.grad_clip) if rule == 'meta' else SGDStep(cfg)
+
+    def pruned_run(scale):
+        small_alphas = {'init': [slice_like_heads(a, keep) for a in alphas['init']]}
+        return Adapter(cfg, {'init': step(small_alphas)}, np.random.default_rng(0), grad_scale=scale).adapt(
+            prune_heads(theta, masks, keep), pos[:, cols], neg[:, cols], 'init')
+
+    cols = feature_index(keep['conv'])
+    pruned = pruned_run(fold_scales(masks, keep))
+    unscaled = pruned_run(None)
+    monkeypatch.setattr(ad, 'head_forward', lambda x, params, dropout=0.0, generator=None:
+                        masked_activations(x, params, masks)['fc6'])
+    full = Adapter(cfg, {'init': step(alphas)}, np.random.default_rng(0)).adapt(
+        {k: v.clone() for k, v in theta.items()}, pos, neg, 'init')
+    want = prune_heads({k: v.detach() for k, v in full.items()}, masks, keep)
+    for k in want:  # weights O(0.1-1); float32 sums in a different order: 1e-5 is ~100 ulp
+        assert torch.allclose(pruned[k].detach(), want[k], atol=1e-5), k
+    assert max(float((unscaled[k].detach() - want[k]).abs().max()) for k in want) > 1e-3
+
+
 def test_step_sizes_are_sliced_like_the_parameters():
     params = init_head_params(4 * 9, 8)
     masks = _masks({'conv': 4, 'fc4': 8, 'fc5': 8}, seed=3)

@@ -152,7 +152,8 @@ class _Recording:
     def __init__(self, step: MetaStep, sink: list[Params]) -> None:
         self.step, self.sink = step, sink
 
-    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int) -> Params:
-        out = self.step(params, grads, stage, it)
+    def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int,
+                 clip_grads: dict[str, Tensor] | None = None) -> Params:
+        out = self.step(params, grads, stage, it, clip_grads)
         self.sink.append(out)
         return out
