@@ -211,6 +211,30 @@ def test_step_sizes_stay_non_negative_and_best_and_snapshots_are_kept(videos, tm
     assert best.recipe['iterations'] == best_row['iteration']
 
 
+def test_metartt_coco_row_trains_on_videos_plus_still_frame_pseudo_videos(tmp_path):
+    """The MetaRTT+COCO row (ablation 'coco') used to fail; without COCO its pseudo-videos are still
+    frames of the training videos, resized and shifted over 6 frames with the box following."""
+    from metartt_tracker import meta
+    from metartt_tracker.checkpoint import load_checkpoint
+    from metartt_tracker.evaluation.rows import row
+    from metartt_tracker.meta.videos import frame_pseudo_videos, sequence_videos
+    split = tmp_path / 'split.txt'
+    split.write_text('davis_car-shadow\notb_Crossing\n')
+    videos = sequence_videos(SAMPLES, split)
+    pseudo = frame_pseudo_videos(videos, 3, seed=1)
+    for p in pseudo:
+        assert len(p.frames) == 6 and p.boxes.shape == (6, 4) and np.isfinite(p.boxes).all()
+        assert p.frames[3].shape[:2] == p.frames[0].shape[:2]
+        s = p.boxes[1:, 2] / p.boxes[0, 2]  # resize 1.1^U(-1,1) about the centre
+        assert ((s > 1 / 1.1 - 1e-9) & (s < 1.1 + 1e-9)).all() and np.allclose(p.boxes[:, 2] / p.boxes[:, 3], p.boxes[0, 2] / p.boxes[0, 3])
+    assert [p.name for p in frame_pseudo_videos(videos, 3, seed=1)] == [p.name for p in pseudo]  # seeded
+    spec = row('metartt-coco')
+    out = meta.train('compact', tmp_path / 'w' / spec.weights, data=SAMPLES, split=split,
+                     **spec.train, **{**{k: v for k, v in TINY.items() if k != 'threads'}, 'pseudo_videos': 4})
+    ck = load_checkpoint(out)
+    assert ck.config.variant == 'metartt' and ck.recipe['pseudo_videos'] == 4 and len(ck.data) == 2 + 4
+
+
 def test_reproduce_training_hook_writes_loadable_meta_and_prune_rows(tmp_path):
     """`metartt_tracker.meta.train` (called by `reproduce --train`): a pruning row first trains the
     `metartt` checkpoint beside it, keeps the lowest-validation state, then trains psi."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..config import parse_override
 from .config import ABLATIONS, RECIPES, MetaConfig, recipe
-from .pipeline import load_videos
+from .pipeline import load_videos, with_pseudo_videos
 
 
 def _config(args: argparse.Namespace) -> MetaConfig:
@@ -36,7 +36,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
     train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
     val = load_videos('sequences', args.val_data or args.data, args.val_split) if args.val_split else []
     variant = 'metartt' if cfg.online_stage else 'metatracker'
-    trainer = MetaTrainer(cfg, train, val, args.out, variant_config(variant, backbone=cfg.backbone))
+    trainer = MetaTrainer(cfg, with_pseudo_videos(cfg, train), val, args.out, variant_config(variant, backbone=cfg.backbone))
     path = trainer.run()
     from .curves import plot_curves
     plot_curves(Path(args.out))

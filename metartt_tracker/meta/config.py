@@ -32,6 +32,8 @@ class MetaConfig:
     k_on: int = 5  # online-adaptation steps (paper: 5)
     # --- episode contents (RT-MDNet sampling rules; counts are our choice for CPU)
     frames_per_video: int = 24  # compact: cached frames per video to draw the 6 episode frames from
+    pseudo_videos: int = 0  # extra 6-frame pseudo-videos from still annotated frames (MetaRTT+COCO; paper: COCO
+    #   images; without COCO, frames of the training videos): random resize and shift of one still (paper §5)
     n_pos_init: int = 128  # D_init positives (RT-MDNet tracking: 500)
     n_neg_init: int = 1024  # D_init negatives (RT-MDNet tracking: 5000)
     n_candidates: int = 256  # candidates scored to estimate the target in frames 2-5
@@ -97,13 +99,14 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     'scalar-lr': {'lr_shape': 'scalar'},
     'metatracker': {'online_stage': False, 'use_hard_examples': False},
     'metatracker-hard': {'online_stage': False},
+    'coco': {'pseudo_videos': 400},  # MetaRTT+COCO: the videos plus still-image pseudo-videos (our count)
 }
 
 
 def recipe(name: str, ablation: str = 'metartt', **overrides: Any) -> MetaConfig:
-    """A named recipe with a named Table 1 ablation and field overrides applied."""
+    """A named recipe with a named Table 1 ablation and field overrides applied (overrides win)."""
     if name not in RECIPES:
         raise ValueError(f'unknown recipe {name!r}; choose one of {sorted(RECIPES)}')
     if ablation not in ABLATIONS:
         raise ValueError(f'unknown ablation {ablation!r}; choose one of {sorted(ABLATIONS)}')
-    return RECIPES[name].replace(**ABLATIONS[ablation], **overrides)
+    return RECIPES[name].replace(**{**ABLATIONS[ablation], **overrides})

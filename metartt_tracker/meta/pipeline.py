@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write
-from .config import recipe
+from .config import MetaConfig, recipe
 
 PRUNE_ABLATIONS: dict[str, dict[str, Any]] = {  # pruning rows of Table 3 -> MetaConfig fields
     'prune': {},
@@ -42,6 +42,15 @@ def load_videos(kind: str, root: str, split: str | None, coco_images: str | None
     raise ValueError(f'unknown dataset type {kind!r}')
 
 
+def with_pseudo_videos(cfg: MetaConfig, videos: list) -> list:
+    """The training videos plus `cfg.pseudo_videos` still-frame pseudo-videos made from them (MetaRTT+COCO
+    without COCO; with COCO at hand, `--dataset-type coco` reads its images instead)."""
+    if cfg.pseudo_videos <= 0:
+        return videos
+    from .videos import frame_pseudo_videos
+    return list(videos) + frame_pseudo_videos(videos, cfg.pseudo_videos, seed=cfg.seed)
+
+
 def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', ablation: str = 'metartt', *,
           data: str | Path, split: str | Path | None = None, val_split: str | Path | None = None,
           dataset_type: str = 'sequences', threads: int = 1, **overrides: Any) -> Path:
@@ -65,7 +74,8 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
         cfg = recipe(recipe_name, ablation, threads=threads, **overrides)
         val = load_videos('sequences', str(data), str(val_split)) if val_split else []  # as `train meta --val-split`
         kind = 'metartt' if cfg.online_stage else 'metatracker'
-        made = MetaTrainer(cfg, train_videos, val, work, variant_config(kind, backbone=cfg.backbone)).run()
+        made = MetaTrainer(cfg, with_pseudo_videos(cfg, train_videos), val, work,
+                           variant_config(kind, backbone=cfg.backbone)).run()
         if val and (work / BEST).is_file():
             made = work / BEST
     return atomic_write(out_path, lambda tmp: shutil.copyfile(made, tmp))

@@ -14,6 +14,8 @@ decodes only what an episode or the feature cache needs (then releases the decod
   frames where the object exceeds half the image in both width and height are dropped.
 - `coco_pseudo_videos`: still images with boxes (COCO instances JSON) turned into 6-frame
   pseudo-videos by random resizing and shifting (paper §5, after DaSiamRPN).
+- `frame_pseudo_videos`: the same from annotated frames of other videos, for MetaRTT+COCO where
+  COCO itself is not at hand (each still is one visible frame of a training video).
 """
 from __future__ import annotations
 
@@ -45,16 +47,22 @@ def load_frames(video: Sequence, indices: list[int]) -> list[np.ndarray]:
 
 
 class _PseudoFrames(FrameSource):
-    """Frames made from one still image by affine maps (COCO pseudo-videos); the image is cached until close()."""
+    """Frames made from one still image by affine maps (pseudo-videos); the still is cached until close().
 
-    def __init__(self, path: Path, mats: list[np.ndarray]) -> None:
-        self.path, self.mats = Path(path), mats
+    The still is an image file (`path`) or frame `index` of a video (`video`).
+    """
+
+    def __init__(self, path: Path, mats: list[np.ndarray], video: Sequence | None = None, index: int = 0) -> None:
+        self.path, self.mats, self.video, self.index = Path(path), mats, video, index
         self._image: np.ndarray | None = None
 
     def _still(self) -> np.ndarray:
         if self._image is None:
-            with Image.open(self.path) as img:
-                self._image = np.asarray(img.convert('RGB'))
+            if self.video is not None:
+                self._image = load_frames(self.video, [self.index])[0]
+            else:
+                with Image.open(self.path) as img:
+                    self._image = np.asarray(img.convert('RGB'))
         return self._image
 
     def __len__(self) -> int:
@@ -68,6 +76,8 @@ class _PseudoFrames(FrameSource):
 
     @property
     def size(self) -> tuple[int, int]:
+        if self.video is not None:
+            return self.video.frames.size
         with Image.open(self.path) as img:
             return img.size
 
@@ -179,4 +189,24 @@ def coco_pseudo_videos(annotation_json: str | Path, image_dir: str | Path, n_fra
         path = files[ann['image_id']]
         out.append(Sequence(f'coco_{ann["id"]}', _PseudoFrames(path, mats), boxes, path,
                             annotation=Path(annotation_json)))
+    return out
+
+
+def frame_pseudo_videos(videos: list[Sequence], count: int, n_frames: int = 6, min_size: float = 16.0,
+                        seed: int = 0) -> list[Sequence]:
+    """`count` pseudo-videos, each from one visible frame (target at least `min_size` px per side) of
+    a video drawn at random, moved like `coco_pseudo_videos` (MetaRTT+COCO without COCO)."""
+    rng = np.random.default_rng(seed)
+    pools = [(v, [i for i in visible_frames(v) if min(v.boxes[i, 2:]) >= min_size]) for v in videos]
+    pools = [(v, idx) for v, idx in pools if idx]
+    if not pools and count:
+        raise ValueError(f'no frame with a target of at least {min_size} px in {len(videos)} videos '
+                         f'to make pseudo-videos from')
+    out = []
+    for k in range(count):
+        video, idx = pools[rng.integers(len(pools))]
+        i = int(idx[rng.integers(len(idx))])
+        mats, boxes = _pseudo_motion(video.boxes[i].astype(np.float64), n_frames, np.random.default_rng((seed, k)))
+        out.append(Sequence(f'still_{video.name}_{i:05d}_{k}', _PseudoFrames(video.source, mats, video, i), boxes,
+                            video.source, annotation=video.annotation))
     return out
