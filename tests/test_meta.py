@@ -126,3 +126,20 @@ def test_triplet_loss_hand_case():
     assert abs(triplet_loss(pos, hard_near, 0.5, rng).item() - 0.5) < 1e-7
     hard_side = torch.tensor([[0.0, 1.0]])  # distance sqrt(2)
     assert abs(triplet_loss(pos, hard_side, 2.0, rng).item() - (2.0 - 2 ** 0.5)) < 1e-6
+
+
+def test_step_size_statistics_by_hand(tmp_path):
+    """Per (stage, k, parameter) mean / spread / median relative change, and the overall median."""
+    import torch
+    from metartt_tracker.meta.stepsizes import overall_median_change, plot_step_sizes, step_size_stats
+    alphas = {'init': [{'fc6.bias': torch.tensor([0.03, 0.06]), 'fc6.weight': torch.full((2, 3), 0.015)}],
+              'update': [{'fc6.bias': torch.tensor([0.03, 0.03])}]}
+    rows = {(r['stage'], r['iteration'], r['param']): r for r in step_size_stats(alphas, 0.03)}
+    assert rows[('init', 1, 'fc6.bias')]['mean'] == pytest.approx(0.045)
+    assert rows[('init', 1, 'fc6.bias')]['median_rel_change'] == pytest.approx(0.0)  # torch: lower median of (0, 1)
+    assert rows[('init', 1, 'fc6.weight')]['median_rel_change'] == pytest.approx(0.5)
+    assert rows[('update', 1, 'fc6.bias')]['std'] == 0.0 and len(rows) == 3
+    # the 10 changes sorted: 0, 0, 0, 0.5 x 6, 1 -> (lower) median 0.5
+    assert overall_median_change(alphas, 0.03) == pytest.approx(0.5)
+    png = plot_step_sizes(list(rows.values()), tmp_path / 'steps.png')
+    assert png is None or png.stat().st_size > 1000

@@ -67,8 +67,11 @@ def test_meta_tracker_export_keeps_its_online_sgd_schedule(videos, tmp_path):
     a = load_checkpoint(trainer.export()).config
     assert a.adaptation.iters_update == variant_config('metatracker').adaptation.iters_update == 15
     assert (a.variant, a.adaptation.mode, a.adaptation.iters_init) == ('metatracker', 'meta-init', 5)
-    m = load_checkpoint(MetaTrainer(recipe('compact', **{**TINY, 'episodes': 2}), videos, [], tmp_path / 'm').export()).config
+    ck = load_checkpoint(MetaTrainer(recipe('compact', **{**TINY, 'episodes': 2}), videos, [], tmp_path / 'm').export())
+    m = ck.config
     assert (m.variant, m.adaptation.mode, m.adaptation.iters_update) == ('metartt', 'meta', 5)
+    # the export records what the step sizes did: untrained, every one is still alpha_init
+    assert ck.recipe['step_size_median_change'] == 0.0 and len(ck.recipe['step_sizes']) == 2 * 5 * 6
 
 
 def test_two_process_ddp_on_cpu_trains_like_one_process(videos, tmp_path):

@@ -32,6 +32,7 @@ from ..model import init_head_params
 from .config import MetaConfig
 from .episodes import EpisodeRunner
 from .features import FeatureCache, LiveFeatures
+from .stepsizes import overall_median_change, step_size_stats
 
 STATE = 'state.pt'
 BEST = 'metartt_best.pt'  # tracker checkpoint of the lowest validation meta-loss so far
@@ -274,10 +275,12 @@ class MetaTrainer:
                     'adaptation.mode': 'meta-init', 'variant': 'metatracker'}
         cfg = self.tcfg.replace(**over)
         theta = {k: v.detach().clone() for k, v in self.theta.items()}
+        alphas = expanded_alphas(self.alphas, theta)
         ck = Checkpoint(cfg, theta, {k: v.detach().clone() for k, v in self.bb_params.items()} if self.bb_params else None,
-                        expanded_alphas(self.alphas, theta),
+                        alphas,
                         recipe={**c.to_dict(), 'iterations': self.iteration, 'episodes_run': self.iteration * c.meta_batch,
-                                'world_size': self.world},
+                                'world_size': self.world, 'step_sizes': step_size_stats(alphas, c.alpha_init),
+                                'step_size_median_change': overall_median_change(alphas, c.alpha_init)},
                         data=self.data_names, code_version=code_version())
         path = Path(path) if path else self.out / 'metartt.pt'
         if self.rank == 0:
