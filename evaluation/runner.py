@@ -31,6 +31,7 @@ from metartt_tracker.tracker import MetaRTTTracker
 from metartt_tracker.version import code_version
 
 from metartt_tracker.baselines import OpenCVTracker
+from metartt_tracker.config import DEFAULT_BACKBONE
 from .rows import Row
 from .vot_protocol import run_supervised, vot_paths, write_supervised
 
@@ -88,10 +89,27 @@ def plan(specs: list[Row], bench: Benchmark, root: str | Path, protocol: str = '
     for spec in specs:
         reps = 1 if spec.deterministic else repetitions
         for seq in bench:
-            todo = tuple(r for r in range(1, reps + 1) if not result_path(root, protocol, spec.key, seq.name, r).is_file())
+            done = [r for r in range(1, reps + 1) if result_path(root, protocol, spec.key, seq.name, r).is_file()]
+            if done:
+                _check_same_backbone(spec, root, protocol, seq.name, done[0])
+            todo = tuple(r for r in range(1, reps + 1) if r not in done)
             if todo:
                 jobs.append(Job(spec, seq, Path(root), protocol, todo, seed, threads, Path(weights_dir)))
     return sorted(jobs, key=lambda j: (j.spec.key, j.seq.name))
+
+
+def _check_same_backbone(spec: Row, root: str | Path, protocol: str, seq: str, rep: int) -> None:
+    """Refuse to complete a folder whose finished runs used another backbone (the default changed from
+    lite0 to nano16 without changing result-folder names): mixing the two would corrupt the table."""
+    if spec.tracker is None or spec.weights is not None:
+        return  # baselines; checkpoints fix their backbone and their checksum is in the info file
+    want = spec.tracker.overrides.get('backbone', spec.tracker.backbone)
+    info = read_info(root, protocol, spec.key, seq, rep)
+    had = info.get('config', {}).get('backbone', want) if info else want
+    if had != want:
+        path = result_path(root, protocol, spec.key, seq, rep)
+        raise ValueError(f'{path}: made with backbone {had!r}, but this run uses {want!r} (the default is now '
+                         f'{DEFAULT_BACKBONE!r}); use another --results folder, or --override backbone={had}')
 
 
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:

@@ -129,3 +129,19 @@ def test_backbone_override_selects_the_backbone(tmp_path):
     spec = ROWS['rtmdnet-5-5'].with_overrides({'backbone': 'vggm'})
     assert runner.make_tracker(spec, 0, tmp_path).cfg.backbone == 'vggm'
     assert MetaRTTTracker.from_spec(TrackerSpec('rtmdnet-5-5', overrides={'backbone': 'vggm'})).cfg.backbone == 'vggm'
+
+
+def test_a_folder_of_runs_with_another_backbone_is_not_completed(short, tmp_path):
+    """Result folders are named by row, not backbone; runs made when lite0 was the default must not be
+    mixed with new nano16 runs under the same name."""
+    rt = row('rtmdnet-5-5')
+    boxes = runner.result_path(tmp_path, 'ope', 'rtmdnet-5-5', 'otb_Crossing', 1)
+    boxes.parent.mkdir(parents=True)
+    np.savetxt(boxes, np.tile(short['otb_Crossing'].boxes[0], (6, 1)), delimiter=',')  # a finished lite0 run
+    boxes.with_name(boxes.stem + '_info.json').write_text(json.dumps({'config': {'backbone': 'lite0'}}))
+    with pytest.raises(ValueError, match=r"otb_Crossing_001.txt: made with backbone 'lite0', but this run uses 'nano16'"):
+        runner.plan([rt], short, tmp_path, repetitions=2)
+    assert [j.repetitions for j in runner.plan([rt.with_overrides({'backbone': 'lite0'})], short, tmp_path,
+                                             repetitions=2)] == [(1, 2), (1, 2)]  # its own folder
+    boxes.with_name(boxes.stem + '_info.json').write_text(json.dumps({'config': {'backbone': 'nano16'}}))
+    assert [j.repetitions for j in runner.plan([rt], short, tmp_path, repetitions=2)] == [(1, 2), (2,)]
