@@ -109,7 +109,7 @@ def _check_same_backbone(spec: Row, root: str | Path, protocol: str, seq: str, r
     if had != want:
         path = result_path(root, protocol, spec.key, seq, rep)
         raise ValueError(f'{path}: made with backbone {had!r}, but this run uses {want!r} (the default is now '
-                         f'{DEFAULT_BACKBONE!r}); use another --results folder, or --override backbone={had}')
+                         f'{DEFAULT_BACKBONE!r}); use another --results folder')
 
 
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
