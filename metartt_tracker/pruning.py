@@ -174,18 +174,8 @@ def feature_index(conv_kept: Tensor, bins: int = 9) -> Tensor:
 
 def prune_heads(params: Params, masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:
     """Fold the masks into fc4-fc6 and drop removed rows / columns: smaller tensors, same outputs."""
-    cols = feature_index(keep['conv'])
-    mc = masks['conv'][keep['conv']].repeat_interleave(9)
-    m4, m5 = masks['fc4'][keep['fc4']], masks['fc5'][keep['fc5']]
-    out = {
-        'fc4.weight': params['fc4.weight'][keep['fc4']][:, cols] * mc[None, :] * m4[:, None],
-        'fc4.bias': params['fc4.bias'][keep['fc4']] * m4,
-        'fc5.weight': params['fc5.weight'][keep['fc5']][:, keep['fc4']] * m5[:, None],
-        'fc5.bias': params['fc5.bias'][keep['fc5']] * m5,
-        'fc6.weight': params['fc6.weight'][:, keep['fc5']],
-        'fc6.bias': params['fc6.bias'],
-    }
-    return {k: v.detach().clone() for k, v in out.items()}
+    scales = fold_scales(masks, keep)
+    return {k: (v * scales[k]).detach() for k, v in slice_like_heads(params, keep).items()}
 
 
 def fold_scales(masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:

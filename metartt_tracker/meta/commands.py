@@ -29,14 +29,12 @@ def _distributed() -> None:
 
 
 def cmd_meta(args: argparse.Namespace) -> int:
-    from ..config import variant_config
     from .trainer import MetaTrainer
     cfg = _config(args)
     _distributed()
     train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
     val = load_videos('sequences', args.val_data or args.data, args.val_split) if args.val_split else []
-    variant = 'metartt' if cfg.online_stage else 'metatracker'
-    trainer = MetaTrainer(cfg, with_pseudo_videos(cfg, train), val, args.out, variant_config(variant, backbone=cfg.backbone))
+    trainer = MetaTrainer(cfg, with_pseudo_videos(cfg, train), val, args.out)
     path = trainer.run()
     from .curves import plot_curves
     plot_curves(Path(args.out))

@@ -55,7 +55,6 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
           data: str | Path, split: str | Path | None = None, val_split: str | Path | None = None,
           dataset_type: str = 'sequences', threads: int = 1, **overrides: Any) -> Path:
     """Write the checkpoint of one row to `out_path` and return it (see the module docstring)."""
-    from ..config import variant_config
     out_path = Path(out_path)
     work = out_path.with_name(out_path.stem + '.run')
     train_videos = load_videos(dataset_type, str(data), str(split) if split else None)
@@ -73,9 +72,7 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
         from .trainer import BEST, MetaTrainer
         cfg = recipe(recipe_name, ablation, threads=threads, **overrides)
         val = load_videos('sequences', str(data), str(val_split)) if val_split else []  # as `train meta --val-split`
-        kind = 'metartt' if cfg.online_stage else 'metatracker'
-        made = MetaTrainer(cfg, with_pseudo_videos(cfg, train_videos), val, work,
-                           variant_config(kind, backbone=cfg.backbone)).run()
+        made = MetaTrainer(cfg, with_pseudo_videos(cfg, train_videos), val, work).run()
         if val and (work / BEST).is_file():
             made = work / BEST
     return atomic_write(out_path, lambda tmp: shutil.copyfile(made, tmp))

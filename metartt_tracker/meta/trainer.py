@@ -84,7 +84,8 @@ class MetaTrainer:
         self.world = dist.get_world_size() if dist.is_initialized() else 1
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
-        self.tcfg = tracker_cfg or variant_config('metartt', backbone=cfg.backbone)
+        # the tracker variant these meta-parameters are for: MetaRTT, or Meta-Tracker without the online stage
+        self.tcfg = tracker_cfg or variant_config('metartt' if cfg.online_stage else 'metatracker', backbone=cfg.backbone)
         self.backbone = build_backbone(cfg.backbone)
         self.data_names = data_names or [v.name for v in train]
         # episodes=0 exports the untrained meta-parameters (the baseline of "does meta-training help?")
@@ -267,12 +268,9 @@ class MetaTrainer:
     def export(self, path: str | Path | None = None) -> Path:
         """The tracker checkpoint (core format) of the current meta-parameters."""
         c = self.cfg
-        if c.online_stage:  # MetaRTT: learned steps in both stages
-            over = {'adaptation.iters_init': c.k_init, 'adaptation.iters_update': c.k_on, 'adaptation.mode': 'meta'}
-        else:  # Meta-Tracker: learned first frame only; online it keeps its variant's SGD schedule
-            online = variant_config('metatracker').adaptation
-            over = {'adaptation.iters_init': c.k_init, 'adaptation.iters_update': online.iters_update,
-                    'adaptation.mode': 'meta-init', 'variant': 'metatracker'}
+        over = {'adaptation.iters_init': c.k_init, 'adaptation.mode': 'meta' if c.online_stage else 'meta-init'}
+        if c.online_stage:  # learned online steps too; Meta-Tracker keeps its variant's online SGD schedule
+            over['adaptation.iters_update'] = c.k_on
         cfg = self.tcfg.replace(**over)
         theta = {k: v.detach().clone() for k, v in self.theta.items()}
         alphas = expanded_alphas(self.alphas, theta)
