@@ -257,3 +257,16 @@ def test_reproduce_training_hook_writes_loadable_meta_and_prune_rows(tmp_path):
     assert base.recipe['iterations'] == min(val_log, key=lambda r: r['loss'])['iteration']
     with pytest.raises(ValueError, match='unknown pruning ablation'):
         meta.train('compact', tmp_path / 'x.pt', 'metartt-prune', 'nope', data=SAMPLES, split=split)
+
+
+def test_frame_cache_picks_spread_frames_or_every_visible_frame(videos):
+    from metartt_tracker.meta.features import pick_frames
+    from metartt_tracker.meta.videos import visible_frames
+    v = videos[0]
+    vis = visible_frames(v).tolist()
+    rng = np.random.default_rng(0)
+    six = pick_frames(v, 6, rng)
+    assert len(six) == 6 and set(six) <= set(vis) and six == sorted(six)
+    # one pick per sixth of the visible frames (random phase, even spacing)
+    assert [vis.index(i) * 6 // len(vis) for i in six] == list(range(6))
+    assert pick_frames(v, 0, rng) == vis  # frames_per_video = 0: the whole video

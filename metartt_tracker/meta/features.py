@@ -55,9 +55,9 @@ def roi(backbone: Backbone, ff: FrameFeatures, boxes: np.ndarray, padding: float
 
 
 def pick_frames(video: Sequence, k: int, rng: np.random.Generator) -> list[int]:
-    """k visible frames spread evenly over the video, with a random phase."""
+    """k visible frames spread evenly over the video, with a random phase (k <= 0: all of them)."""
     vis = visible_frames(video)
-    if len(vis) <= k:
+    if k <= 0 or len(vis) <= k:
         return vis.tolist()
     pos = (rng.random() + np.arange(k)) * len(vis) / k
     return sorted(set(vis[pos.astype(int)].tolist()))
