@@ -82,13 +82,30 @@ class Convention:
     invalid: str  # success / AO on invalid-GT frames: 'drop' (out of numerator and denominator) | 'miss'
     precision_invalid: str  # precision on invalid-GT frames: 'drop' | 'miss' | 'hit'
     invalid_is: str  # what is invalid: 'nan' (any NaN value) | 'empty' (NaN, or width / height <= 0)
+    #   | 'nonpositive' (NaN, or any of x, y, w, h <= 0: a box touching the image's top or left edge too)
     source: str  # where the convention comes from
+    norm_precision_invalid: str | None = None  # normalised precision on invalid-GT frames (None: as precision)
+    invisible: str = 'ignore'  # frames the dataset flags absent: 'ignore' (the GT alone decides) | 'invalid'
+    #   (also invalid) | 'miss' (invalid, and a miss for both precisions whatever the rules above say)
+    hold_empty: bool = False  # a predicted box of zero width or height is replaced by the previous prediction
 
-    def invalid_mask(self, gt: np.ndarray) -> np.ndarray:
+    def invalid_mask(self, gt: np.ndarray, visible: np.ndarray | None = None) -> np.ndarray:
         """Frames this convention treats as having no ground truth."""
         gt = _boxes(gt)
-        return ~valid_gt(gt) if self.invalid_is == 'empty' else np.any(np.isnan(gt), axis=1)
+        if self.invalid_is == 'nan':
+            bad = np.any(np.isnan(gt), axis=1)
+        elif self.invalid_is == 'nonpositive':
+            with np.errstate(invalid='ignore'):
+                bad = ~np.all(gt > 0, axis=1)  # NaN > 0 is False
+        else:
+            bad = ~valid_gt(gt)
+        if visible is not None and self.invisible != 'ignore':
+            bad = bad | ~np.asarray(visible, bool)
+        return bad
 
+
+_PYTRACKING = 'pytracking analysis/extract_results.py (calc_seq_err_robust, 2023-12 HEAD): pred[0] = anno[0]; ' \
+              'valid = all four GT values > 0 and visible; invalid: overlap -1 (miss), normalised centre error -1 (hit)'
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     Convention('metartt', 'skip', 'drop', 'drop', 'empty',
@@ -100,10 +117,13 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
     Convention('pysot', 'keep', 'miss', 'hit', 'empty',
                'pysot toolkit statistics.py: invalid GT -> IoU -1 (miss), centre error -1 (hit); '
                'all frames in the denominator'),
-    Convention('pytracking', 'gt', 'miss', 'miss', 'empty',
-               'pytracking extract_results.py: pred[0] = anno[0]; invalid GT -> overlap -1, centre error inf'),
-    Convention('pytracking-uav', 'gt', 'miss', 'hit', 'empty',
-               'pytracking extract_results.py for UAV datasets: invalid GT centre error -1 (hit)'),
+    Convention('pytracking', 'gt', 'miss', 'miss', 'nonpositive', _PYTRACKING + '; centre error inf (miss)',
+               norm_precision_invalid='hit', invisible='invalid', hold_empty=True),
+    Convention('pytracking-uav', 'gt', 'miss', 'hit', 'nonpositive', _PYTRACKING + "; dataset 'uav': centre error -1 (hit)",
+               norm_precision_invalid='hit', invisible='invalid', hold_empty=True),
+    Convention('pytracking-lasot', 'gt', 'miss', 'miss', 'nonpositive',
+               _PYTRACKING + "; dataset 'lasot': both centre errors inf (miss) where the target is absent",
+               norm_precision_invalid='hit', invisible='miss', hold_empty=True),
 )}
 
 
@@ -139,31 +159,47 @@ def _rate(values: np.ndarray, thresholds: np.ndarray, above: bool, keep: np.ndar
     return passed[keep].mean(axis=0) if keep.any() else np.full(len(thresholds), np.nan)
 
 
-def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metartt') -> Curves:
-    """Success, precision and normalised-precision curves of one sequence under a convention."""
+def _held(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Zero-width or -height predictions replaced by the previous (already replaced) one where the GT has no NaN."""
+    pred = pred.copy()
+    for i in np.flatnonzero(np.any(pred[:, 2:] == 0, axis=1) & ~np.any(np.isnan(gt), axis=1)):
+        if i > 0:
+            pred[i] = pred[i - 1]
+    return pred
+
+
+def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metartt',
+               visible: np.ndarray | None = None) -> Curves:
+    """Success, precision and normalised-precision curves of one sequence under a convention;
+    `visible` (per-frame target-present flags of the dataset, optional) matters where the convention uses them."""
     c = convention(conv)
     pred, gt = _boxes(pred), _boxes(gt)
     if len(pred) != len(gt):
         raise ValueError(f'{len(pred)} predicted boxes but {len(gt)} ground-truth rows')
+    if visible is not None and len(visible) != len(gt):
+        raise ValueError(f'{len(visible)} visibility flags but {len(gt)} ground-truth rows')
+    if c.hold_empty:
+        pred = _held(pred, gt)
     if c.first_frame == 'gt' and len(pred):
         pred = pred.copy()
         pred[0] = gt[0]
-    invalid = c.invalid_mask(gt)
+    invalid = c.invalid_mask(gt, visible)
+    shown = np.ones(len(gt), bool) if visible is None else np.asarray(visible, bool)
+    absent = ~shown if c.invisible == 'miss' else np.zeros(len(gt), bool)  # a miss whatever the rule says
     frames = np.ones(len(gt), bool)
     if c.first_frame == 'skip':
         frames[:1] = False
-    keep_succ = frames & ~invalid if c.invalid == 'drop' else frames
-    keep_prec = frames & ~invalid if c.precision_invalid == 'drop' else frames
-    hit = invalid & (c.precision_invalid == 'hit')
-    miss = np.zeros(len(gt), bool)
-    ious = np.where(invalid, -1.0, box_iou(pred, gt))
-    if not keep_succ.any():
+    kept = frames & ~invalid if c.invalid == 'drop' else frames
+    if not kept.any():
         raise ValueError('no frame with a valid ground-truth box to score')
-    return Curves(_rate(ious, SUCCESS_THRESHOLDS, True, keep_succ, miss),
-                  _rate(np.where(invalid, np.inf, center_errors(pred, gt)), PRECISION_THRESHOLDS, False, keep_prec, hit),
-                  _rate(np.where(invalid, np.inf, center_errors(pred, gt, True)), NORM_PRECISION_THRESHOLDS, False,
-                        keep_prec, hit),
-                  int(keep_succ.sum()))
+    success = _rate(np.where(invalid, -1.0, box_iou(pred, gt)), SUCCESS_THRESHOLDS, True, kept, np.zeros(len(gt), bool))
+    curves = []
+    for rule, normalize, thresholds in ((c.precision_invalid, False, PRECISION_THRESHOLDS),
+                                        (c.norm_precision_invalid or c.precision_invalid, True, NORM_PRECISION_THRESHOLDS)):
+        errors = np.where(invalid, np.inf, center_errors(pred, gt, normalize))
+        curves.append(_rate(errors, thresholds, False, frames & ~invalid if rule == 'drop' else frames,
+                            invalid & (rule == 'hit') & ~absent))
+    return Curves(success, curves[0], curves[1], int(kept.sum()))
 
 
 def mean_curves(curves: Iterable[Curves]) -> Curves:

@@ -150,7 +150,7 @@ def score_ope(bench: Benchmark, source: ResultSource, conv: str | M.Convention =
             if len(boxes) != len(seq):
                 raise ValueError(f'{source.path}: {seq.name} repetition {r} has {len(boxes)} boxes but the ground truth '
                                  f'({seq.annotation}) has {len(seq)} rows')
-            curves.append(M.ope_curves(boxes, seq.boxes, conv))
+            curves.append(M.ope_curves(boxes, seq.boxes, conv, seq.visible))
             ious.append(M.got10k_ious(boxes, seq.boxes, seq.visible, _size(seq)))
             times.append(t)
             out.infos.append(source.info(seq.name, r))

@@ -1,4 +1,6 @@
 """Metrics on hand-computed cases: OPE curves and conventions, GOT-10k AO/SR, VOT overlaps, accuracy, EAO, FPS."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -50,14 +52,44 @@ def test_identity_scores_20_of_21_thresholds():
     ('pytracking-uav', 4, 3 / 4, 'gt'),
 ])
 def test_invalid_ground_truth_conventions(conv, auc_frames, prec, first):
-    gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], NAN4, [0, 0, 10, 10]], float)
-    pred = np.array([[50, 50, 10, 10], [0, 0, 10, 10], [0, 0, 10, 10], [40, 0, 10, 10]], float)
+    gt = np.array([[1, 1, 10, 10], [1, 1, 10, 10], NAN4, [1, 1, 10, 10]], float)  # x, y > 0: valid for pytracking
+    pred = np.array([[51, 51, 10, 10], [1, 1, 10, 10], [1, 1, 10, 10], [41, 1, 10, 10]], float)
     c = M.ope_curves(pred, gt, conv)
     assert c.frames == auc_frames
     assert M.CONVENTIONS[conv].first_frame == first
     assert c.precision[20] == pytest.approx(prec)
     hits = {'skip': 1, 'gt': 2, 'keep': 1}[first]  # frame 1 is a hit only when replaced by the GT
     assert c.success[10] == pytest.approx(hits / auc_frames)
+
+
+@pytest.mark.parametrize('conv, prec, norm_prec', [
+    ('pytracking', 3 / 5, 4 / 5),  # invalid frames: centre error inf (miss), normalised -1 (hit)
+    ('pytracking-uav', 5 / 5, 4 / 5),  # dataset 'uav': centre error -1 (hit) too
+    ('pytracking-lasot', 3 / 5, 3 / 5),  # dataset 'lasot': absent frames miss both precisions
+])
+def test_pytracking_rules_one_frame_each(conv, prec, norm_prec):
+    """pytracking's calc_seq_err_robust, hand-computed: frame 1 is the GT and scored; x = 0 makes a box invalid;
+    a zero-width prediction takes the previous one; an absent target is invalid; all frames in the denominator."""
+    a = [5, 5, 10, 10]
+    gt = np.array([a, [0, 5, 10, 10], a, a, a], float)
+    pred = np.array([[50, 50, 10, 10],  # frame 1: replaced by the GT (IoU 1, error 0)
+                     [0, 5, 10, 10],  # perfect, but the GT touches the left edge (x = 0): invalid, IoU -1
+                     [5, 5, 0, 10],  # zero width: held from frame 2 -> IoU 1/3, error 5 px, normalised 0.5
+                     a,  # perfect, but the dataset says the target is absent: invalid
+                     [6, 5, 10, 10]], float)  # IoU 90/110, error 1 px, normalised 0.1
+    visible = np.array([1, 1, 1, 0, 1], bool)
+    c = M.ope_curves(pred, gt, conv, visible)
+    assert M.CONVENTIONS[conv].invalid_mask(gt).tolist() == [False, True, False, False, False]
+    assert M.CONVENTIONS[conv].invalid_mask(gt, visible).tolist() == [False, True, False, True, False]
+    assert c.frames == 5
+    assert c.success[0] == pytest.approx(3 / 5)  # IoU > 0: frames 1, 3 (held), 5
+    assert c.success[6] == pytest.approx(3 / 5)  # IoU > 0.3: the held box (1/3) still passes
+    assert c.success[10] == pytest.approx(2 / 5) and c.success[17] == pytest.approx(1 / 5)
+    assert c.precision[20] == pytest.approx(prec) and c.norm_precision[20] == pytest.approx(norm_prec)
+    unheld = M.ope_curves(pred, gt, replace(M.CONVENTIONS[conv], hold_empty=False), visible)
+    assert unheld.success[6] == pytest.approx(2 / 5)  # without holding, the zero-width box has IoU 0
+    # without visibility flags only the GT decides: frame 4 is a valid, perfect frame
+    assert M.ope_curves(pred, gt, conv).success[10] == pytest.approx(3 / 5)
 
 
 def test_mean_curves_average_sequences_equally():
