@@ -62,8 +62,8 @@ class MetaRTTGot10k(_Got10kTracker):
 
     @property
     def score(self) -> float:
-        """Confidence of the last update (the tracker's target logit)."""
-        return self.tracker.score
+        """Confidence of the last update: the classifier's target probability in [0, 1]."""
+        return self.tracker.confidence
 
     def init(self, image: Any, box: Any) -> None:
         if self.stochastic:

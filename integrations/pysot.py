@@ -40,9 +40,9 @@ class PysotAdapter:
         self.tracker.init(_rgb(img), np.asarray(bbox, dtype=np.float64))
 
     def track(self, img: np.ndarray) -> dict[str, Any]:
-        """{'bbox': [x, y, w, h], 'best_score': the tracker's confidence (target logit)}."""
+        """{'bbox': [x, y, w, h], 'best_score': the classifier's target probability in [0, 1], as pysot's trackers}."""
         box = self.tracker.update(_rgb(img))
-        return {'bbox': [float(v) for v in box], 'best_score': float(self.tracker.score)}
+        return {'bbox': [float(v) for v in box], 'best_score': float(self.tracker.confidence)}
 
 
 def _rgb(img_bgr: np.ndarray) -> np.ndarray:

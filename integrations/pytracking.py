@@ -26,7 +26,6 @@ from metartt_tracker.config import VARIANTS
 from metartt_tracker.tracker import MetaRTTTracker
 
 from .options import TrackerSpec
-from .results_io import presence_score
 
 TRACKER_NAME = 'metartt'
 SPEC_FIELDS = ('variant', 'backbone', 'checkpoint', 'seed', 'overrides', 'threads')
@@ -75,10 +74,10 @@ class PytrackingAdapter:
         return {}
 
     def track(self, image: np.ndarray, info: dict | None = None) -> dict:
-        """{'target_bbox': [x, y, w, h], 'object_presence_score': sigmoid(confidence)} (keyed by object id
-        when the initial box was)."""
+        """{'target_bbox': [x, y, w, h], 'object_presence_score': the classifier's target probability in [0, 1]}
+        (keyed by object id when the initial box was)."""
         box = [float(v) for v in self.tracker.update(image)]
-        score = float(presence_score(self.tracker.score))
+        score = float(self.tracker.confidence)
         if self.object_id is not None:
             return {'target_bbox': {self.object_id: box}, 'object_presence_score': {self.object_id: score}}
         return {'target_bbox': box, 'object_presence_score': score}
@@ -101,7 +100,7 @@ def parameters():
     params.seed = {spec.seed!r}
     params.overrides = {spec.overrides!r}  # dotted tracker-config paths, e.g. {{'adaptation.iters_init': 5}}
     params.threads = {spec.threads!r}
-    params.object_presence_score_threshold = 0.5  # sigmoid of the target logit; 0.5 = RT-MDNet's success test
+    params.object_presence_score_threshold = 0.5  # the classifier's target probability; 0.5 = its own decision boundary
     params.vot_anno_conversion_type = 'preserve_area'
     return params
 '''

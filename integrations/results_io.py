@@ -105,15 +105,10 @@ def pytracking_dir(results_path: PathLike, parameter: str, tracker: str = 'metar
     return Path(results_path) / tracker / leaf
 
 
-def presence_score(scores: np.ndarray | float) -> np.ndarray:
-    """pytracking's object_presence_score for our confidences: the sigmoid of the target logit
-    (0.5 = RT-MDNet's success threshold)."""
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -50, 50)))
-
-
 def presence_scores(result: SequenceResult) -> np.ndarray:
-    """Per-frame presence scores, 1.0 on the initial frame as pytracking's harness records it."""
-    return np.where(np.isnan(result.scores), 1.0, presence_score(np.nan_to_num(result.scores)))
+    """pytracking's per-frame object_presence_score: our confidences (in [0, 1]), 1.0 on the initial frame as
+    pytracking's harness records it."""
+    return np.where(np.isnan(result.scores), 1.0, result.scores)
 
 
 def write_pytracking(result: SequenceResult, results_path: PathLike, parameter: str, tracker: str = 'metartt',

@@ -66,7 +66,7 @@ class _Session:
             return self.box, 0.0
         try:
             self.box = np.asarray(self.tracker.update(_read_rgb(path)), dtype=np.float64)
-            return self.box, float(self.tracker.score)
+            return self.box, float(self.tracker.confidence)
         except Exception as e:  # noqa: BLE001 - a bad frame must not end the session
             self.event('error', image=path, message=f'frame {path}: {e}; reporting the last box')
             return self.box, 0.0

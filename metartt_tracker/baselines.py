@@ -27,7 +27,7 @@ class OpenCVTracker:
         if threads > 0:
             cv2.setNumThreads(threads)
         self.cv2, self.factory, self.kind = cv2, factory, kind
-        self.score = float('nan')
+        self.score = self.confidence = float('nan')  # 1 / 0: OpenCV found / lost the target
         self.box = np.zeros(4)
         self._tracker: Any = None
 
@@ -42,12 +42,12 @@ class OpenCVTracker:
         self.box = np.asarray(box, dtype=np.float64).reshape(4)
         self._tracker = self.factory()
         self._tracker.init(self._bgr(image), tuple(int(round(v)) for v in self.box))
-        self.score = float('nan')
+        self.score = self.confidence = float('nan')
 
     def update(self, image: Any) -> np.ndarray:
         """The target's box in the next frame (the last box when OpenCV loses it)."""
         ok, box = self._tracker.update(self._bgr(image))
-        self.score = 1.0 if ok else 0.0
+        self.score = self.confidence = 1.0 if ok else 0.0
         if ok:
             self.box = np.asarray(box, dtype=np.float64)
         return self.box.copy()

@@ -30,7 +30,7 @@ class SequenceResult:
 
     name: str  # sequence name
     boxes: np.ndarray  # (N, 4) x, y, w, h per frame, 0-based px; row 0 is the given box
-    scores: np.ndarray  # (N,) tracker confidence; NaN where none (the initialisation frame)
+    scores: np.ndarray  # (N,) tracker confidence in [0, 1] (`.confidence`); NaN where none (the initialisation frame)
     times: np.ndarray  # (N,) seconds spent in init / update for each frame (decoding excluded)
 
     def __post_init__(self) -> None:
@@ -45,6 +45,11 @@ class SequenceResult:
         """Frames per second of tracking time, optionally without the first frame."""
         t = self.times[1:] if skip_first else self.times
         return float(len(t) / t.sum()) if len(t) and t.sum() > 0 else float('nan')
+
+
+def _confidence(tracker: Any) -> float:
+    """The tracker's confidence of its last update: `.confidence` (in [0, 1]) where it has one, else `.score`."""
+    return float(getattr(tracker, 'confidence', getattr(tracker, 'score', float('nan'))))
 
 
 def track_sequence(tracker: Any, frames: Iterable[Any], init_box: Any, name: str = '',
@@ -63,7 +68,7 @@ def track_sequence(tracker: Any, frames: Iterable[Any], init_box: Any, name: str
             box = np.asarray(tracker.update(frame), dtype=np.float64)
         times.append(time.perf_counter() - t0)
         boxes.append(box)
-        scores.append(float('nan') if i == 0 else float(getattr(tracker, 'score', float('nan'))))
+        scores.append(float('nan') if i == 0 else _confidence(tracker))
         if on_frame is not None:
             on_frame(i, frame, box, scores[-1], times[-1])
     return SequenceResult(name, np.array(boxes).reshape(-1, 4), np.array(scores), np.array(times))

@@ -86,7 +86,8 @@ class SequenceState:
 
 
 class MetaRTTTracker:
-    """got10k-style tracker: `init(image, box)`, then `update(image) -> box` (score in `.score`).
+    """got10k-style tracker: `init(image, box)`, then `update(image) -> box` (raw target score in `.score`, the
+    classifier's target probability in [0, 1] in `.confidence`: what result files and toolkits get).
 
     Build one with `MetaRTTTracker.from_spec` / `from_variant` / `from_pretrained` /
     `from_checkpoint` (or `build_tracker`): they resolve weights through `factory.py` and agree.
@@ -116,6 +117,7 @@ class MetaRTTTracker:
             feat_dim, self.cfg.fc_width, torch.Generator().manual_seed(seed))
         self.timer = StageTimer()
         self.score = float('nan')  # target score of the last update() (NaN on the initial frame)
+        self.confidence = float('nan')  # in [0, 1]: the classifier's target probability of the chosen candidates
         self.state: SequenceState | None = None  # set by init()
 
     @classmethod
@@ -178,11 +180,13 @@ class MetaRTTTracker:
     def _scene_feats(self, image: Tensor, scene: Scene, boxes: np.ndarray) -> Tensor:
         return self._roi_feats(self._feature_maps(image, [scene]), [scene], boxes)
 
-    def _scores(self, feats: Tensor) -> Tensor:
-        """Target score per candidate (`sampling.score`): the positive logit or the logit margin."""
+    def _scores(self, feats: Tensor) -> tuple[Tensor, Tensor]:
+        """Target score per candidate (`sampling.score`: the positive logit or the logit margin) and the
+        classifier's target probability softmax(logits)[1] = sigmoid(margin)."""
         with self.timer('heads'):
             out = head_forward(feats, self.state.params)
-        return out[:, 1] if self.cfg.sampling.score == 'logit' else out[:, 1] - out[:, 0]
+        margin = out[:, 1] - out[:, 0]
+        return (out[:, 1] if self.cfg.sampling.score == 'logit' else margin), margin
 
     # -------------------------------------------------------------- first frame
     def _jitter_scenes(self, scene_box: np.ndarray, target: np.ndarray) -> list[Scene]:
@@ -280,6 +284,7 @@ class MetaRTTTracker:
         s.pos_memory = [pos[torch.from_numpy(s.rng.permutation(len(pos))[:a.init_pos_memory])]]
         s.neg_memory = [neg[torch.from_numpy(s.rng.permutation(len(neg))[:a.init_neg_memory])]]
         self.score = float('nan')  # no score on the given frame
+        self.confidence = float('nan')
 
     def _new_state(self, image_size: tuple[int, int], target: np.ndarray) -> SequenceState:
         """A fresh per-sequence state over the full weights (the adapter is set once samples are drawn)."""
@@ -324,7 +329,7 @@ class MetaRTTTracker:
 
     # ----------------------------------------------------------- later frames
     def update(self, image: object) -> np.ndarray:
-        """Locate the target in the next frame; returns (x, y, w, h) and sets `.score`."""
+        """Locate the target in the next frame; returns (x, y, w, h) and sets `.score` and `.confidence`."""
         s = self.state
         if s is None:
             raise RuntimeError('call init(image, box) before update(image)')
@@ -352,9 +357,10 @@ class MetaRTTTracker:
                                sp.scale_candidates, sp.min_box_size)
             scene = scene_for(union_box(boxes), s.target[2:], g.patch_size, g.max_scene_size)
         feats = self._scene_feats(img, scene, boxes)
-        scores = self._scores(feats)
+        scores, margin = self._scores(feats)
         top = scores.topk(min(sp.top_k, len(scores))).indices.numpy()
         self.score = float(scores[top].mean())
+        self.confidence = float(torch.sigmoid(margin[top]).mean())
         s.target = boxes[top].mean(axis=0)
         success = self.score > sp.success_thr
         s.trans = sp.trans_candidates if success else sp.trans_candidates_expand

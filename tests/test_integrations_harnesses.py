@@ -127,6 +127,17 @@ def _frames_bgr(folder):
     return [cv2.imread(str(p)) for p in sorted(folder.glob('*.png'))]
 
 
+def _assert_probability_like(scores: list[float], boxes: np.ndarray, gt: np.ndarray) -> None:
+    """Toolkit scores are probabilities: in [0, 1], and above 0.5 on most frames where the box overlaps the
+    target well (the raw logit they replaced was negative on such frames; a 5-iteration classifier can still
+    be unsure on a well-tracked frame, so the median is checked, not every frame)."""
+    from metartt_tracker.overlap import box_iou
+    good = box_iou(boxes, gt) > 0.7
+    assert good.sum() >= 3, 'too few well-tracked frames to check the score'
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert np.median(np.array(scores)[good]) > 0.5, list(zip(scores, good))
+
+
 def test_pysot_dropin_in_a_pysot_loop_matches_run_pysot(tmp_path, png_sequences, fresh_imports, capsys):
     checkout = _checkout(tmp_path / 'pysot_repo', PYSOT)
     assert main(['dropin', 'pysot', str(checkout), *SPEC.argv()]) == 0
@@ -153,6 +164,7 @@ def test_pysot_dropin_in_a_pysot_loop_matches_run_pysot(tmp_path, png_sequences,
             pred.append(out['bbox'])
             scores.append(out['best_score'])
     assert all(isinstance(s, float) for s in scores)
+    _assert_probability_like(scores, np.array(pred[1:]), gt[1:])
 
     results = tmp_path / 'results'
     assert main(['run-pysot', str(png_sequences), '--dataset', 'OTB100', '--results', str(results), *SPEC.argv()]) == 0
@@ -234,6 +246,8 @@ def test_pytracking_dropin_in_a_pytracking_loop_matches_run_pytracking(tmp_path,
     ours = read_pytracking(results, 'rtmdnet_5_5', 'davis_car-shadow')
     assert np.array_equal(ours.boxes, np.trunc(np.array(boxes)))  # pytracking stores integer boxes
     assert np.allclose(ours.scores, presence, atol=1e-5) and ours.times.shape == (N,)
+    gt = np.loadtxt(png_sequences / 'davis_car-shadow/groundtruth.txt', delimiter=',')
+    _assert_probability_like(presence[1:], np.array(boxes[1:]), gt[1:])
 
     tracker.initialize(images[0], {'init_bbox': OrderedDict({1: init})})  # run_video's multi-object form
     assert list(tracker.track(images[1])['target_bbox']) == [1]
