@@ -19,7 +19,7 @@ setup(
         'metartt_tracker.integrations': 'integrations',
         'metartt_tracker.weights': 'weights',
     },
-    package_data={'metartt_tracker.weights': ['*.pt', '*.json', '*.md', 'LICENSE-*']},
+    package_data={'metartt_tracker.weights': ['*.pt', '*.onnx', '*.json', '*.md', 'LICENSE-*']},
     install_requires=[
         'torch>=2.1,<2.15',  # this machine: pip install torch==2.13.0 first (CPU wheel on disk)
         'numpy>=1.24',

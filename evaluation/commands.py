@@ -211,7 +211,7 @@ def register(sub: Any) -> None:
     add_scoring_options(rp)
     rp.add_argument('--vot-dataset', help='benchmark for the EAO column (default: --dataset)')
     rp.add_argument('--rows', help='only these rows (variant keys), e.g. rtmdnet,rtmdnet-5-5')
-    rp.add_argument('--add-rows', help='extra rows run and shown without paper numbers, e.g. csrt,kcf')
+    rp.add_argument('--add-rows', help='extra rows run and shown without paper numbers, e.g. csrt,kcf,nanotrack')
     rp.add_argument('--train', metavar='RECIPE', help='train missing checkpoints with this meta-training recipe first')
     rp.add_argument('--train-data', help='training sequences root for --train (packed / GOT-10k / OTB folders)')
     rp.add_argument('--train-split', help='file listing the training sequences (e.g. train.txt)')

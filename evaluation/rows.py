@@ -27,7 +27,7 @@ class Row:
     key: str  # results folder name and row id, e.g. 'rtmdnet-50-5'
     label: str  # as printed in tables and legends
     tracker: TrackerSpec | None = None  # our tracker (seed, checkpoint and threads are set per run); None: a baseline
-    baseline: str | None = None  # OpenCV tracker ('csrt' | 'kcf') when `tracker` is None
+    baseline: str | None = None  # OpenCV tracker ('csrt' | 'kcf' | 'nanotrack') when `tracker` is None
     weights: str | None = None  # checkpoint file name in the weights folder (None: no trained weights needed)
     train: dict[str, Any] | None = None  # kwargs for metartt_tracker.meta.train; None = cannot be trained here
 
@@ -105,6 +105,7 @@ ROWS: dict[str, Row] = {r.key: r for r in (
     # CPU baselines a user would otherwise pick (SPEC §6).
     Row('csrt', 'CSRT (OpenCV)', baseline='csrt'),
     Row('kcf', 'KCF (OpenCV)', baseline='kcf'),
+    Row('nanotrack', 'NanoTrack v2 (OpenCV)', baseline='nanotrack'),  # a modern CPU tracker (SPEC §6, issue 18)
 )}
 
 

@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument('--size', default='640x360', help='frame size WxH the sequence is resized to')
     b.add_argument('--json', help='also write the rows as JSON here')
     b.add_argument('--weights', help='folder with <variant>.pt for metartt / metartt-prune (default: shipped weights)')
-    b.add_argument('--reference', default='csrt', choices=['csrt', 'kcf', ''],
+    b.add_argument('--reference', default='csrt', choices=['csrt', 'kcf', 'nanotrack', ''],
                    help="OpenCV tracker timed on the same frames; every row's speed is also given as a "
                         "multiple of its ('' = none; default csrt)")
     common(b)

@@ -145,3 +145,25 @@ def test_a_folder_of_runs_with_another_backbone_is_not_completed(short, tmp_path
                                              repetitions=2)] == [(1, 2), (1, 2)]  # its own folder
     boxes.with_name(boxes.stem + '_info.json').write_text(json.dumps({'config': {'backbone': 'nano16'}}))
     assert [j.repetitions for j in runner.plan([rt], short, tmp_path, repetitions=2)] == [(1, 2), (2,)]
+
+
+def test_nanotrack_row_tracks_from_the_shipped_onnx_files_and_refuses_altered_ones(short, tmp_path):
+    """The `nanotrack` baseline (cv2.TrackerNano on weights/nanotrack_v2_*.onnx) follows the car, reports
+    its own score in [0, 1], and a file whose sha256 differs is refused before OpenCV reads it."""
+    import shutil
+    import cv2
+    from metartt_tracker.baselines import NANOTRACK_FILES, nanotrack_params
+    from metartt_tracker.overlap import box_iou
+    from metartt_tracker.shipped import weights_dir
+    runner.run_jobs(runner.plan([row('nanotrack')], short, tmp_path), progress=False)
+    res = read_got10k(tmp_path, 'nanotrack', 'davis_car-shadow')
+    gt = short['davis_car-shadow'].boxes
+    assert box_iou(res.boxes[1:], gt[1:]).min() > 0.5
+    assert np.isnan(res.scores[0]) and ((res.scores[1:] >= 0) & (res.scores[1:] <= 1)).all()
+    for name, _ in NANOTRACK_FILES.values():
+        shutil.copy(weights_dir() / name, tmp_path / name)
+    assert nanotrack_params(cv2, tmp_path).backbone.endswith('nanotrack_v2_backbone.onnx')
+    with open(tmp_path / NANOTRACK_FILES['neckhead'][0], 'ab') as f:
+        f.write(b'\0')
+    with pytest.raises(ValueError, match='nanotrack_v2_head.onnx: sha256 .* does not match'):
+        nanotrack_params(cv2, tmp_path)
