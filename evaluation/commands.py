@@ -142,7 +142,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     measured = rp.measure(specs, sources, {args.protocol: bench}, {args.protocol: root}, args.repetitions,
                           args.convention, eao_range, {})
     keys = [s.key.split('@')[0] for s in specs]
-    spec = comparison_table(args.name, f'{bench.name}: {args.protocol} scores', keys, args.protocol)
+    if args.paired and args.paired not in keys:
+        raise ValueError(f'--paired {args.paired}: not one of --trackers ({",".join(keys)})')
+    spec = replace(comparison_table(args.name, f'{bench.name}: {args.protocol} scores', keys, args.protocol),
+                   paired_with=args.paired)
     labels = {s.key.split('@')[0]: s.label for s in specs}
     extra = {'convention': args.convention, 'eao_range': list(eao_range), 'results': str(root)}
     note = rp.convention_note(args.convention, eao_range, {args.protocol: bench})
@@ -225,6 +228,8 @@ def register(sub: Any) -> None:
     sc.add_argument('--trackers', help='our rows already run into --results, e.g. rtmdnet,csrt')
     sc.add_argument('--protocol', choices=runner.PROTOCOLS, default='ope')
     sc.add_argument('--name', default='comparison', help='file name stem of the table and plots')
+    sc.add_argument('--paired', metavar='ROW', help='add each row\'s per-seed success-AUC difference to this row of '
+                                                    '--trackers (mean ± standard error, seeds ahead)')
     sc.set_defaults(func=cmd_score)
 
     ex = sub.add_parser('export-results', help='convert got10k-layout results to pysot / pytracking layouts '

@@ -107,9 +107,10 @@ def write_table(spec: tables.TableSpec, measured: Measured, labels: dict[str, st
     merged = {p: {**measured.rows.get(p, {}), **{f'cmp:{k}': s for k, s in measured.compare.get(p, {}).items()}}
               for p in measured.rows}
     rows_spec = tables.TableSpec(spec.name, measured_title(spec, benches), spec.rows + tuple(f'cmp:{k}' for k in compare_labels),
-                                 spec.columns, spec.static, spec.paper_dataset)
+                                 spec.columns, spec.static, spec.paper_dataset, spec.paired_with)
     all_labels = {**labels, **{f'cmp:{k}': k for k in compare_labels}}
     rows = tables.build_rows(rows_spec, merged, all_labels, reasons, spec.name)
+    note = ' '.join(x for x in (note, tables.paired_note(rows_spec, all_labels)) if x)
     stem = out_dir / spec.name
     files = [atomic_write(stem.with_suffix(ext), render(rows_spec, rows, note))
              for ext, render in tables.RENDERERS.items()]

@@ -113,6 +113,20 @@ class Scores:
     missing: list[str] = field(default_factory=list)  # 'seq#rep' without a result
     infos: list[dict[str, Any]] = field(default_factory=list)  # per-run provenance
 
+    def seeds(self) -> dict[int, int]:
+        """Repetition -> the seed it ran with (from our runs' `_info.json`; empty for other trackers' results)."""
+        return {i['repetition']: i['seed'] for i in self.infos if 'seed' in i and 'repetition' in i}
+
+    def paired(self, ref: 'Scores', metric: str) -> tuple[float, float, int, int]:
+        """Per-seed difference of `metric` against `ref` over the seeds both ran with:
+        (mean, standard error, seeds, seeds where self is ahead); NaN / 0 when fewer than two seeds pair."""
+        mine = {seed: self.reps[r][metric] for r, seed in self.seeds().items() if metric in self.reps.get(r, {})}
+        theirs = {seed: ref.reps[r][metric] for r, seed in ref.seeds().items() if metric in ref.reps.get(r, {})}
+        d = np.array([mine[s] - theirs[s] for s in sorted(mine.keys() & theirs.keys())], dtype=np.float64)
+        if len(d) < 2:
+            return float('nan'), float('nan'), len(d), int((d > 0).sum())
+        return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))), len(d), int((d > 0).sum())
+
     def stat(self, metric: str) -> tuple[float, float, int]:
         """(value, sample std over repetitions (NaN for one), repetitions); pooled value when there is one."""
         values = [r[metric] for r in self.reps.values() if metric in r and np.isfinite(r[metric])]

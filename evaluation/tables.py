@@ -52,6 +52,7 @@ class TableSpec:
     columns: tuple[Column, ...]
     static: dict[str, dict[str, str]] = field(default_factory=dict)  # header -> {row: text}
     paper_dataset: str = 'OTB2015'
+    paired_with: str | None = None  # row key: add a column of each row's per-seed success AUC difference to it
 
     @property
     def protocols(self) -> tuple[str, ...]:
@@ -65,11 +66,12 @@ def _checks() -> dict[str, dict[str, str]]:
 
 TABLES: dict[str, TableSpec] = {
     'table1': TableSpec('table1', PAPER['table1']['where'], tuple(PAPER['table1']['rows']), (SUCC, PREC, FPS, FPS1),
-                        _checks()),
+                        _checks(), paired_with='metartt'),
     'table2': TableSpec('table2', PAPER['table2']['where'], tuple(PAPER['table2']['rows']), (SUCC, PREC, FPS, FPS1),
                         {'K_init': {k: str(v[0]) for k, v in TABLE2_ITERS.items()},
-                         'K_on': {k: str(v[1]) for k, v in TABLE2_ITERS.items()}}),
-    'table3': TableSpec('table3', PAPER['table3']['where'], tuple(PAPER['table3']['rows']), (SUCC, PREC, FPS, FPS1, PR)),
+                         'K_on': {k: str(v[1]) for k, v in TABLE2_ITERS.items()}}, paired_with='metartt'),
+    'table3': TableSpec('table3', PAPER['table3']['where'], tuple(PAPER['table3']['rows']), (SUCC, PREC, FPS, FPS1, PR),
+                        paired_with='metartt'),
     'table4': TableSpec('table4', PAPER['table4']['where'], tuple(PAPER['table4']['rows']), (SUCC, PREC, EAO),
                         paper_dataset='UAV123 (Succ, Prec) / VOT2016 (EAO)'),
 }
@@ -105,13 +107,38 @@ class Row:
     paper: dict[str, Any]
 
 
+def paired_header(spec: TableSpec, labels: dict[str, str]) -> str:
+    """Header of the paired-difference column."""
+    return f'dSucc vs {labels.get(spec.paired_with, spec.paired_with)}'
+
+
+def paired_note(spec: TableSpec, labels: dict[str, str]) -> str:
+    """What the paired column means (appended to the table's note)."""
+    if not spec.paired_with:
+        return ''
+    return (f'{paired_header(spec, labels)}: per-seed difference of success AUC (points), mean ± standard error '
+            f'over the seeds both rows ran with [seeds ahead / seeds].')
+
+
+def _paired_cell(sc: Scores | None, ref: Scores | None, key: str, spec: TableSpec) -> str:
+    if sc is None or ref is None or key == spec.paired_with:
+        return ''
+    mean, se, n, ahead = sc.paired(ref, SUCC.metric)
+    if n < 2:
+        return 'n/a'
+    return f'{100 * mean:+.1f} ± {100 * se:.1f} [{ahead}/{n}]'
+
+
 def build_rows(spec: TableSpec, scores: dict[str, dict[str, Scores]], labels: dict[str, str],
                reasons: dict[str, str], table_key: str | None = None) -> list[Row]:
     """Rows from per-protocol scores ({protocol: {row: Scores}}); `reasons` explain rows without numbers."""
     rows = []
     paper_rows = PAPER.get(table_key or spec.name, {}).get('rows', {})
+    ref = scores.get('ope', {}).get(spec.paired_with) if spec.paired_with else None
     for key in spec.rows:
         ours: dict[str, Cell | str] = {}
+        if spec.paired_with:
+            ours[paired_header(spec, labels)] = _paired_cell(scores.get('ope', {}).get(key), ref, key, spec)
         for col in spec.columns:
             sc = scores.get(col.protocol, {}).get(key)
             if key in reasons:
@@ -142,11 +169,13 @@ def _with_partial_note(rows: list[Row], note: str) -> str:
 
 def _grid(spec: TableSpec, rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     has_paper = any(v is not None for r in rows for v in r.paper.values())
+    extra = [h for h in (rows[0].ours if rows else {}) if h not in {c.header for c in spec.columns}]
     head = ['Method', *spec.static]
     for c in spec.columns:
         head.append(c.header)
         if has_paper and c.paper:
             head.append('paper')
+    head += extra
     body = []
     for r in rows:
         line = [r.label, *r.static.values()]
@@ -155,7 +184,7 @@ def _grid(spec: TableSpec, rows: list[Row]) -> tuple[list[str], list[list[str]]]
             if has_paper and c.paper:
                 p = r.paper.get(c.header)
                 line.append('' if p is None else (f'{p:.{c.digits}f}' if isinstance(p, float) else str(p)))
-        body.append(line)
+        body.append(line + [str(r.ours[h]) for h in extra])
     return head, body
 
 
@@ -207,6 +236,8 @@ def render_csv(spec: TableSpec, rows: list[Row], note: str = '') -> str:
     w = csv.writer(buf, lineterminator='\n')
     w.writerow(['table', 'row', 'label', *spec.static, 'metric', 'mean', 'std', 'n', 'paper', 'status'])
     for r in rows:
+        for h in (h for h in r.ours if h not in {c.header for c in spec.columns}):
+            w.writerow([spec.name, r.key, r.label, *r.static.values(), h, '', '', '', '', r.ours[h]])
         for c in spec.columns:
             v = r.ours[c.header]
             nums = ('', '', '', v) if isinstance(v, str) else \

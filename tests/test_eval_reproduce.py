@@ -141,3 +141,30 @@ def test_table_title_names_the_measured_data_when_it_is_not_the_papers():
     spec = TABLES['table2']
     assert rp.measured_title(spec, {'ope': SimpleNamespace(name='sot/val')}).endswith('on sot/val (paper: OTB2015)')
     assert rp.measured_title(spec, {'ope': SimpleNamespace(name='OTB2015')}) == spec.title
+
+
+def test_paired_column_pairs_by_seed_and_says_what_it_is():
+    """dSucc = per-seed AUC difference to the reference row, hand-computed: repetitions are matched through
+    the seed in each run's info (here they ran with different --seed starts), seeds only one row has are left
+    out, and a row with fewer than two paired seeds says n/a."""
+    from metartt_tracker.evaluation import tables
+    from metartt_tracker.evaluation.scoring import Scores
+
+    def scores(label, start_seed, aucs):
+        return Scores(label, reps={r + 1: {'auc': a} for r, a in enumerate(aucs)},
+                      infos=[{'repetition': r + 1, 'seed': start_seed + r} for r in range(len(aucs))])
+    ref = scores('ref', 0, [0.50, 0.40, 0.60, 0.55])  # seeds 0-3
+    row = scores('row', 1, [0.45, 0.70, 0.60, 0.99])  # seeds 1-4: pairs with seeds 1, 2, 3
+    mean, se, n, ahead = row.paired(ref, 'auc')
+    d = np.array([0.45 - 0.40, 0.70 - 0.60, 0.60 - 0.55])
+    assert n == 3 and ahead == 3
+    assert mean == pytest.approx(d.mean()) and se == pytest.approx(d.std(ddof=1) / np.sqrt(3))
+    lonely = scores('one', 0, [0.3])
+    spec = tables.TableSpec('t', 'title', ('ref', 'row', 'one'), (tables.SUCC,), paired_with='ref')
+    rows = tables.build_rows(spec, {'ope': {'ref': ref, 'row': row, 'one': lonely}}, {'ref': 'Ref'}, {})
+    head = tables.paired_header(spec, {'ref': 'Ref'})
+    assert head == 'dSucc vs Ref' and [r.ours[head] for r in rows] == ['', f'+{100 * d.mean():.1f} ± '
+                                                                        f'{100 * d.std(ddof=1) / np.sqrt(3):.1f} [3/3]', 'n/a']
+    text = tables.render_text(spec, rows, tables.paired_note(spec, {'ref': 'Ref'}))
+    assert head in text.splitlines()[1] and 'standard error' in text
+    assert f'{head},,,,,n/a' in tables.render_csv(spec, rows)
