@@ -149,12 +149,13 @@ def test_layer_targets_fix_named_layers_and_keep_the_total():
 
 
 def test_compact_recipe_prunes_half_of_the_shipped_network():
-    """The shipped split: conv 50 %, fc5 85 %, fc4 what is left, (0.5 * 1136 - 56 - 435.2) / 512 = 15 %."""
+    """The shipped split on nano16 (48 conv channels): conv 25 %, fc5 85 %, fc4 what is left,
+    (0.5 * 1072 - 12 - 435.2) / 512 = 17.3 %."""
     from metartt_tracker.meta.prune_trainer import layer_targets
     from metartt_tracker.pruning import widths_for
-    widths, compact = widths_for(112, 512), recipe('compact')
+    widths, compact = widths_for(48, 512), recipe('compact')
     t = layer_targets(widths, compact.prune_target, compact.prune_layer_targets)
-    assert t == {'conv': 0.5, 'fc4': pytest.approx(0.15), 'fc5': 0.85}
+    assert t == {'conv': 0.25, 'fc4': pytest.approx((536 - 12 - 435.2) / 512), 'fc5': 0.85}
     assert sum(t[k] * w for k, w in widths.items()) / sum(widths.values()) == pytest.approx(0.5)
 
 
