@@ -207,18 +207,32 @@ def test_needs_meta_weights_is_derived():
     assert variant_config('rtmdnet').replace(**{'pruning.enabled': True}).needs_meta_weights
 
 
-def test_shipped_checkpoints_load_unchanged_through_the_migration():
-    """The shipped files are schema 1 and keep their sha256 (the manifest check); their configs migrate."""
+def test_shipped_checkpoints_are_current_and_match_the_manifest():
+    """The shipped files (issue 16: nano16) hold a current-schema config and their manifest sha256."""
     import json
+    from metartt_tracker.config import DEFAULT_BACKBONE, SCHEMA_VERSION
     from metartt_tracker.fileio import sha256_file
     from metartt_tracker.shipped import pretrained_path, weights_dir
     manifest = json.loads((weights_dir() / 'MANIFEST.json').read_text())
-    for name in ('metartt', 'metartt-prune'):
+    for name in ('metartt', 'metartt-prune', 'metartt-coco'):
         path = pretrained_path(name)
         raw = torch.load(path, map_location='cpu', weights_only=True)
-        assert 'schema' not in raw['config'] and sha256_file(path) == manifest[name]['sha256']
+        assert raw['config']['schema'] == SCHEMA_VERSION and sha256_file(path) == manifest[name]['sha256']
         cfg = load_checkpoint(path).config
-        assert cfg.variant == name and cfg.pruning.enabled == (name == 'metartt-prune')
+        assert cfg.variant == {'metartt-coco': 'metartt'}.get(name, name) and cfg.backbone == DEFAULT_BACKBONE
+        assert cfg.pruning.enabled == (name == 'metartt-prune')
+
+
+def test_configs_of_the_lite0_files_shipped_before_issue_16_still_migrate():
+    """Their schema-1 configs (kept in tests/shipped_lite0_configs.json) load as lite0 trackers."""
+    import json
+    from pathlib import Path
+    old = json.loads((Path(__file__).parent / 'shipped_lite0_configs.json').read_text())
+    for name, raw in old.items():
+        assert 'schema' not in raw
+        cfg = TrackerConfig.from_dict(raw)
+        assert cfg.variant == name and cfg.backbone == 'lite0' and cfg.pruning.enabled == (name == 'metartt-prune')
+        assert cfg.pruning.threshold == raw['prune_threshold']
 
 
 def test_every_way_to_build_a_tracker_agrees():

@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 
 from metartt_tracker import MetaRTTTracker, MissingWeightsError
+from metartt_tracker.backbones import build_backbone
 from metartt_tracker.config import variant_config
 
 
@@ -97,7 +98,6 @@ def test_5_5_variant_runs_fewer_iterations():
 
 def test_meta_mode_tracks_with_given_step_sizes(fast_tracker, car_frames, car_shadow):
     from metartt_tracker.adaptation import constant_alphas
-    from metartt_tracker.backbones import build_backbone
     from metartt_tracker.model import init_head_params
     cfg = variant_config('metartt').replace(**{'geometry.n_aug_crops': 8})
     theta = init_head_params(112 * 9, 512)
@@ -144,14 +144,14 @@ def test_an_online_update_that_overflows_is_undone(fast_tracker, car_frames, car
 
 
 def test_shipped_weights_load_by_name_verified_and_track(car_frames, car_shadow):
-    """weights/ ships `metartt` and `metartt-prune` (sha256 checked on load); the pruned one removes
+    """weights/ ships `metartt`, `metartt-prune` and `metartt-coco` (sha256 checked on load); the pruned one removes
     conv and fc channels at frame 1 and both follow the car over the first frames."""
     from metartt_tracker.fileio import sha256_file
     from metartt_tracker.shipped import pretrained_path
     import json
     manifest = json.loads((pretrained_path('metartt').parent / 'MANIFEST.json').read_text())
     gt = np.asarray(car_shadow.boxes)[:6]
-    for name in ('metartt', 'metartt-prune'):
+    for name in ('metartt', 'metartt-prune', 'metartt-coco'):
         assert sha256_file(pretrained_path(name)) == manifest[name]['sha256']
         t = MetaRTTTracker.from_pretrained(name, seed=0, **{'geometry.n_aug_crops': 8})
         boxes = t.track(car_frames[:6], car_shadow.init_box).boxes
@@ -161,4 +161,5 @@ def test_shipped_weights_load_by_name_verified_and_track(car_frames, car_shadow)
             widths = t.state.params['fc4.weight'].shape[0] + t.state.params['fc5.weight'].shape[0]
             assert 0.4 < t.prune_rate < 0.6 and widths < 1024
             conv = t.state.backbone.out_channels  # the backbone's last conv loses channels too, and fc4's inputs with it
-            assert conv < 112 and t.state.params['fc4.weight'].shape[1] == conv * 9
+            full = build_backbone(t.cfg.backbone, pretrained=False).out_channels
+            assert conv < full and t.state.params['fc4.weight'].shape[1] == conv * 9

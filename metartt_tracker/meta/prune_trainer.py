@@ -37,6 +37,10 @@ from .features import FeatureCache
 
 STATE = 'prune_state.pt'
 SUBSAMPLE = 256  # samples of each dataset entering the LASSO reconstruction term
+# A static mask is one free parameter per channel: Adam moves it by about lr a step, so at prune_lr it cannot
+# cross the threshold (1 -> 0.1) within a run, lambda ramps unanswered and the layers then collapse at once
+# (issue 16: 82 % removed). The MLP's masks respond through all its weights; the static one gets this gain.
+STATIC_LR_GAIN = 20.0
 LAMBDA_GAIN = 0.02  # per-step multiplicative lambda correction: slow next to psi's response time
 
 
@@ -108,7 +112,7 @@ class PruneTrainer:
                               if cfg.prune_per_layer else None)
         self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static,
                                   cfg.prune_straight_through)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr * (STATIC_LR_GAIN if cfg.prune_static else 1))
         self.lam: float | dict[str, float] = cfg.prune_lambda  # per-layer: calibrated on the first episode
         self.iteration, self.log = 0, []
         self._resume()

@@ -15,7 +15,7 @@ $T --title "Table 2: SGD iterations against learned steps (nano16, shipped fp16 
 $T --title "Table 3: pruning (fp16 files; every pruning network on the shipped MetaRTT, conv 25 % / fc5 85 % split)" --ref MetaRTT --ref "MetaRTT+Prune" \
    "$META" "MetaRTT+Prune=$R/p16_c25/sot/ope/metartt-prune,$R/p16_c25_s5/sot/ope/metartt-prune" \
    "- No meta-learning=$R/t16_p3_no-meta/sot/ope/metartt-prune-no-meta" \
-   "- No adaptive pruning=$R/t16_p3_static/sot/ope/metartt-prune-static" > $O/table3.md
+   "- No adaptive pruning=$R/t16_p3_static2/sot/ope/metartt-prune-static" > $O/table3.md
 $T --title "Table 1: meta-learning ablations (float32 best-val checkpoints, same recipe and seed)" --ref "MetaRTT (fp32)" \
    "MetaRTT (fp32)=$R/meta16_val/sot/ope/metartt" \
    "- Not using estimated target=$R/t1_val_metartt-no-don/sot/ope/metartt-no-don" \
