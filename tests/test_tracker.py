@@ -116,7 +116,10 @@ def test_target_score_is_the_positive_logit_or_the_margin(fast_tracker, car_fram
         t.init(car_frames[0], car_shadow.init_box)
         out = head_forward(feats, t.state.params)
         want = out[:, 1] if kind == 'logit' else out[:, 1] - out[:, 0]
-        assert torch.allclose(t._scores(feats), want)
+        score, margin = t._scores(feats)
+        assert torch.allclose(score, want) and torch.allclose(margin, out[:, 1] - out[:, 0])
+        # the confidence's softmax probability of the target class equals sigmoid(margin)
+        assert torch.allclose(torch.softmax(out, 1)[:, 1], torch.sigmoid(margin), atol=1e-6)
     with pytest.raises(ValueError, match="sampling.score must be 'logit' or 'margin', got 'prob'"):
         fast_tracker(**{'sampling.score': 'prob'})
 
