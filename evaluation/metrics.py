@@ -151,12 +151,11 @@ class Curves:
                 'precision': float(self.precision[20]), 'norm_precision': float(self.norm_precision[20])}
 
 
-def _rate(values: np.ndarray, thresholds: np.ndarray, above: bool, keep: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """Fraction of kept frames passing each threshold; `hit` frames pass whatever their value."""
+def _passes(values: np.ndarray, thresholds: np.ndarray, above: bool, keep: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """(N, T) 1.0 where a frame passes a threshold (`hit` frames pass whatever their value), NaN where not scored."""
     with np.errstate(invalid='ignore'):
         passed = values[:, None] > thresholds[None, :] if above else values[:, None] <= thresholds[None, :]
-    passed = passed | hit[:, None]
-    return passed[keep].mean(axis=0) if keep.any() else np.full(len(thresholds), np.nan)
+    return np.where(keep[:, None], (passed | hit[:, None]).astype(np.float64), np.nan)
 
 
 def _held(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -168,10 +167,40 @@ def _held(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return pred
 
 
-def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metartt',
-               visible: np.ndarray | None = None) -> Curves:
-    """Success, precision and normalised-precision curves of one sequence under a convention;
-    `visible` (per-frame target-present flags of the dataset, optional) matters where the convention uses them."""
+def _rate(passes: np.ndarray) -> np.ndarray:
+    """Fraction of scored frames passing each threshold (NaN where no frame is scored)."""
+    scored = ~np.isnan(passes[:, 0]) if len(passes) else np.zeros(0, bool)
+    return passes[scored].mean(axis=0) if scored.any() else np.full(passes.shape[1], np.nan)
+
+
+@dataclass(frozen=True)
+class FramePasses:
+    """Per frame and threshold of one sequence: 1 where the frame passes, 0 where it fails, NaN where the
+    convention does not score it. Curves are column means; pooling frames of several sequences (per-frame
+    attributes) is concatenating rows."""
+
+    success: np.ndarray  # (N, 21) IoU > t
+    precision: np.ndarray  # (N, 51) centre error <= t px
+    norm_precision: np.ndarray  # (N, 51) normalised centre error <= t / 100
+
+    def curves(self, rows: np.ndarray | None = None) -> Curves | None:
+        """Curves over all frames, or over the `rows` (a boolean mask); None when no chosen frame is scored."""
+        parts = [p if rows is None else p[np.asarray(rows, bool)] for p in (self.success, self.precision,
+                                                                             self.norm_precision)]
+        frames = int((~np.isnan(parts[0][:, 0])).sum()) if len(parts[0]) else 0
+        return Curves(*map(_rate, parts), frames) if frames else None
+
+    @staticmethod
+    def concat(items: Iterable['FramePasses | None'], rows: Iterable[np.ndarray]) -> 'FramePasses':
+        """The chosen rows of several sequences, as one pool of frames."""
+        pairs = [(p, np.asarray(r, bool)) for p, r in zip(items, rows) if p is not None]
+        return FramePasses(*(np.concatenate([getattr(p, f)[r] for p, r in pairs] or [np.zeros((0, n))])
+                             for f, n in (('success', 21), ('precision', 51), ('norm_precision', 51))))
+
+
+def frame_passes(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metartt',
+                 visible: np.ndarray | None = None) -> FramePasses:
+    """Which frames of one sequence pass each success / precision threshold under a convention."""
     c = convention(conv)
     pred, gt = _boxes(pred), _boxes(gt)
     if len(pred) != len(gt):
@@ -190,16 +219,25 @@ def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metar
     if c.first_frame == 'skip':
         frames[:1] = False
     kept = frames & ~invalid if c.invalid == 'drop' else frames
-    if not kept.any():
-        raise ValueError('no frame with a valid ground-truth box to score')
-    success = _rate(np.where(invalid, -1.0, box_iou(pred, gt)), SUCCESS_THRESHOLDS, True, kept, np.zeros(len(gt), bool))
-    curves = []
+    success = _passes(np.where(invalid, -1.0, box_iou(pred, gt)), SUCCESS_THRESHOLDS, True, kept,
+                      np.zeros(len(gt), bool))
+    precisions = []
     for rule, normalize, thresholds in ((c.precision_invalid, False, PRECISION_THRESHOLDS),
                                         (c.norm_precision_invalid or c.precision_invalid, True, NORM_PRECISION_THRESHOLDS)):
         errors = np.where(invalid, np.inf, center_errors(pred, gt, normalize))
-        curves.append(_rate(errors, thresholds, False, frames & ~invalid if rule == 'drop' else frames,
-                            invalid & (rule == 'hit') & ~absent))
-    return Curves(success, curves[0], curves[1], int(kept.sum()))
+        precisions.append(_passes(errors, thresholds, False, frames & ~invalid if rule == 'drop' else frames,
+                                  invalid & (rule == 'hit') & ~absent))
+    return FramePasses(success, *precisions)
+
+
+def ope_curves(pred: np.ndarray, gt: np.ndarray, conv: str | Convention = 'metartt',
+               visible: np.ndarray | None = None) -> Curves:
+    """Success, precision and normalised-precision curves of one sequence under a convention;
+    `visible` (per-frame target-present flags of the dataset, optional) matters where the convention uses them."""
+    curves = frame_passes(pred, gt, conv, visible).curves()
+    if curves is None:
+        raise ValueError('no frame with a valid ground-truth box to score')
+    return curves
 
 
 def mean_curves(curves: Iterable[Curves]) -> Curves:
@@ -286,14 +324,20 @@ def _overlaps(run: ResetRun) -> np.ndarray:
     return run.overlaps
 
 
-def vot_accuracy(run: ResetRun, burnin: int = 10, ignore_unknown: bool = True) -> float:
-    """Mean overlap of tracked frames, skipping `burnin` frames from each (re)initialisation (vot's compute_accuracy)."""
-    overlaps, c = _overlaps(run), run.states
+def accuracy_frames(run: ResetRun, burnin: int = 10, ignore_unknown: bool = True) -> np.ndarray:
+    """Frames VOT's accuracy averages: tracked ones, without `burnin` frames from each (re)initialisation."""
+    c = run.states
     mask = c != FrameState.FAILURE
     if ignore_unknown:
         mask &= c != FrameState.SKIPPED
     for i in np.flatnonzero(c == FrameState.INIT):
         mask[i:i + burnin] = False
+    return mask
+
+
+def vot_accuracy(run: ResetRun, burnin: int = 10, ignore_unknown: bool = True) -> float:
+    """Mean overlap of tracked frames, skipping `burnin` frames from each (re)initialisation (vot's compute_accuracy)."""
+    overlaps, mask = _overlaps(run), accuracy_frames(run, burnin, ignore_unknown)
     return float(overlaps[mask].mean()) if mask.any() else 0.0
 
 

@@ -123,3 +123,28 @@ def speed_plot(entries: list[Entry], stem: Path, title: str = 'Accuracy vs speed
     ax.set(xlabel='Frames per second (log)', ylabel=ylabel, title=title)
     ax.legend(loc='best')
     return _save(fig, stem)
+
+
+def radar_plot(values: dict[str, dict[str, float]], axes: list[str], stem: Path, title: str,
+               value_label: str = 'Success AUC', limits: tuple[float, float] | None = None) -> list[Path]:
+    """One closed polygon per tracker over attribute axes ({tracker: {axis: value}}; NaN axes drawn at the centre)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    plt.rcParams.update(STYLE)
+    fig = plt.figure(figsize=(COLUMN_WIDTH, COLUMN_WIDTH))
+    ax = fig.add_subplot(projection='polar')
+    angles = np.linspace(0, 2 * np.pi, len(axes), endpoint=False)
+    everything = [v for per in values.values() for v in per.values() if np.isfinite(v)]
+    low, high = limits or (0.0, max(everything, default=1.0) * 1.05 or 1.0)
+    for i, (label, per) in enumerate(values.items()):
+        ys = np.array([per.get(a, np.nan) for a in axes], dtype=np.float64)
+        ys = np.where(np.isfinite(ys), ys, low)
+        ax.plot(np.append(angles, angles[0]), np.append(ys, ys[0]), color=f'C{i % 10}', label=label)
+        ax.fill(np.append(angles, angles[0]), np.append(ys, ys[0]), color=f'C{i % 10}', alpha=0.08)
+    ax.set_xticks(angles)
+    ax.set_xticklabels(axes, fontsize=6)
+    ax.set_ylim(low, high)
+    ax.set_title(f'{title}\n({value_label})', pad=14)
+    ax.legend(loc='upper right', bbox_to_anchor=(1.25, 1.12), fontsize=5)
+    return _save(fig, stem)

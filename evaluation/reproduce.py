@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metartt_tracker.data.attributes import Attributes
 from metartt_tracker.data.benchmarks import Benchmark
 from metartt_tracker.fileio import atomic_write
 from metartt_tracker.meta import train as train_checkpoint
 
-from . import plots, tables
+from . import frames, plots, tables
+from .attributes import score_ope_attributes, score_supervised_attributes
 from .metrics import CONVENTIONS
 from .provenance import provenance, write_sidecar
 from .scoring import ResultSource, Scores, score_ope, score_supervised
 from .rows import Row
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def train_missing(spec: Row, recipe: str, weights_dir: Path, train_kwargs: dict[str, Any] | None = None) -> str | None:
@@ -171,3 +176,65 @@ def speed_summary(measured: Measured) -> dict[str, Any]:
     """FPS with and without the first frame per row (for the sidecar)."""
     return {k: {'fps': s.stat('fps')[0], 'fps_wo_first': s.stat('fps_wo_first')[0]}
             for k, s in measured.rows.get('ope', {}).items() if s.reps and np.isfinite(s.stat('fps')[0])}
+
+
+ATTRIBUTE_TABLES = {'ope': (('auc', 'Success AUC %', 100.0, 1), ('precision', 'Precision@20 %', 100.0, 1)),
+                    'supervised': (('accuracy', 'Accuracy', 1.0, 3), ('failures', 'Failures', 1.0, 1))}
+
+
+def _attribute_cells(long: 'pd.DataFrame', metric: str, scale: float, digits: int, trackers: list[str],
+                     attrs: Attributes, bench: Benchmark) -> tuple[list[str], list[list[str]]]:
+    """Wide table: one row per attribute, one column per tracker, cells mean ± std over repetitions."""
+    unit = 'frames' if attrs.per_frame else 'sequences'
+    head = ['Attribute', 'Name', unit, *trackers]
+    stats = long.groupby(['attribute', 'tracker'])[metric].agg(['mean', 'std', 'count']) if len(long) else None
+    body = []
+    for attr, name in attrs.names.items():
+        cells = []
+        for t in trackers:
+            if stats is None or (attr, t) not in stats.index or not np.isfinite(stats.loc[(attr, t), 'mean']):
+                cells.append('n/a')
+                continue
+            m, s, n = stats.loc[(attr, t)]
+            cells.append(f'{m * scale:.{digits}f}' + (f' ± {s * scale:.{digits}f}' if n > 1 else ''))
+        body.append([attr, name, str(attrs.count(bench, attr)), *cells])
+    return head, body
+
+
+def write_attribute_report(name: str, protocol: str, bench: Benchmark, sources: list[ResultSource],
+                           attrs: Attributes, out_dir: Path, convention: str, extra: dict[str, Any]) -> tuple[str, list[Path]]:
+    """Per-attribute tables (text, Markdown, LaTeX; long-form CSV of every repetition), a radar plot and,
+    for OPE, one success plot per attribute."""
+    if protocol == 'ope':
+        scored = [score_ope_attributes(bench, s, attrs, convention) for s in sources]
+    else:
+        scored = [score_supervised_attributes(bench, s, attrs) for s in sources]
+    long = frames.attribute_frame(scored, attrs, bench)
+    trackers = [s.label for s in sources]
+    stem = out_dir / f'{name}_attributes'
+    files = [atomic_write(stem.with_suffix('.csv'), long.to_csv(index=False, lineterminator='\n'))]
+    how = (f'{"per-frame tags: frames pooled over sequences" if attrs.per_frame else "sequences averaged"}; '
+           f'attributes from {attrs.source}; mean ± std over repetitions')
+    texts = []
+    for metric, title, scale, digits in ATTRIBUTE_TABLES[protocol]:
+        df = frames.display(*_attribute_cells(long, metric, scale, digits, trackers, attrs, bench), left=2)
+        caption = f'{bench.name}: {title} per attribute'
+        for ext, render in frames.RENDERERS.items():
+            files.append(atomic_write(out_dir / f'{name}_attributes_{metric}{ext}', render(df, caption, how)))
+        texts.append(frames.to_text(df, caption, how))
+    first, label, _, _ = ATTRIBUTE_TABLES[protocol][0]
+    radar = {sc.label: {a: float(np.mean([v[first] for v in by.values()])) for a, by in sc.values.items()}
+             for sc in scored}
+    axes = [f'{a} ({attrs.count(bench, a)})' for a in attrs.names]
+    radar = {t: {f'{a} ({attrs.count(bench, a)})': v for a, v in per.items()} for t, per in radar.items()}
+    files += plots.radar_plot(radar, axes, out_dir / f'{name}_attributes_radar', f'{bench.name} per attribute', label)
+    if protocol == 'ope':
+        for attr, full in attrs.names.items():
+            entries = [plots.Entry(sc.label, sc.curves[attr]) for sc in scored if attr in sc.curves]
+            if entries:
+                n = attrs.count(bench, attr)
+                files += plots.success_plot(entries, out_dir / f'{name}_success_{attr}',
+                                            f'Success plots of OPE - {full} ({n})')
+    files.append(write_sidecar(stem, provenance(f'{name} attributes', {protocol: bench}, {}, attributes=attrs.source,
+                                                result_folders={s.label: str(s.path) for s in sources}, **extra)))
+    return '\n'.join(texts), files

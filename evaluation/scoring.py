@@ -112,6 +112,7 @@ class Scores:
     eao_curve: np.ndarray | None = None
     missing: list[str] = field(default_factory=list)  # 'seq#rep' without a result
     infos: list[dict[str, Any]] = field(default_factory=list)  # per-run provenance
+    sequences: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)  # repetition -> sequence -> scores
 
     def seeds(self) -> dict[int, int]:
         """Repetition -> the seed it ran with (from our runs' `_info.json`; empty for other trackers' results)."""
@@ -167,6 +168,8 @@ def score_ope(bench: Benchmark, source: ResultSource, conv: str | M.Convention =
             curves.append(M.ope_curves(boxes, seq.boxes, conv, seq.visible))
             ious.append(M.got10k_ious(boxes, seq.boxes, seq.visible, _size(seq)))
             times.append(t)
+            out.sequences.setdefault(r, {})[seq.name] = {**curves[-1].scores(), 'frames': curves[-1].frames,
+                                                         'fps': M.fps([t])}
             out.infos.append(source.info(seq.name, r))
         mean = M.mean_curves(curves)
         all_curves.append(mean)

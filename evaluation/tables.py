@@ -1,4 +1,5 @@
-"""Tables 1-4 as data, rendered as text, CSV, Markdown and LaTeX with the paper's numbers beside ours.
+"""Tables 1-4 as data, rendered (through pandas, `frames`) as text, CSV, Markdown and LaTeX with the paper's
+numbers beside ours.
 
 Our cells are `mean ± std` over repetitions (seeds; sample std), or the reason a row has no
 number: 'missing weights', 'training failed: ...', 'incomplete (k/n runs)'. Paper cells come from
@@ -6,12 +7,13 @@ number: 'missing weights', 'training failed: ...', 'incomplete (k/n runs)'. Pape
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
+from . import frames
 from .paper_results import PAPER, TABLE1_CHECKS, TABLE1_COMPONENTS, TABLE2_ITERS
 from .scoring import Scores
 
@@ -188,64 +190,40 @@ def _grid(spec: TableSpec, rows: list[Row]) -> tuple[list[str], list[list[str]]]
     return head, body
 
 
+def _frame(spec: TableSpec, rows: list[Row]) -> pd.DataFrame:
+    return frames.display(*_grid(spec, rows))
+
+
 def render_text(spec: TableSpec, rows: list[Row], note: str = '') -> str:
     """An aligned plain-text table (what `metartt reproduce` prints)."""
-    head, body, note = *_grid(spec, rows), _with_partial_note(rows, note)
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-
-    def fmt(cells: list[str]) -> str:
-        return '  '.join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    lines = [spec.title, fmt(head), '-' * (sum(widths) + 2 * (len(widths) - 1)), *map(fmt, body)]
-    return '\n'.join(lines + ([note] if note else [])) + '\n'
+    return frames.to_text(_frame(spec, rows), spec.title, _with_partial_note(rows, note))
 
 
 def render_markdown(spec: TableSpec, rows: list[Row], note: str = '') -> str:
     """A GitHub-flavoured Markdown table."""
-    head, body, note = *_grid(spec, rows), _with_partial_note(rows, note)
-    esc = lambda s: s.replace('|', '\\|')  # noqa: E731
-    lines = [f'**{spec.title}**', '', '| ' + ' | '.join(map(esc, head)) + ' |',
-             '|' + '|'.join(['---'] + ['---:'] * (len(head) - 1)) + '|']
-    lines += ['| ' + ' | '.join(map(esc, r)) + ' |' for r in body]
-    return '\n'.join(lines + (['', note] if note else [])) + '\n'
-
-
-_TEX = {'_': '\\_', '%': '\\%', '&': '\\&', '#': '\\#', '±': '$\\pm$', '>': '$>$', '<': '$<$'}
-
-
-def _tex(text: str) -> str:
-    """Escape the characters LaTeX treats specially (or prints wrongly in text mode)."""
-    return ''.join(_TEX.get(c, c) for c in text)
+    return frames.to_markdown(_frame(spec, rows), spec.title, _with_partial_note(rows, note))
 
 
 def render_latex(spec: TableSpec, rows: list[Row], note: str = '') -> str:
     """A booktabs LaTeX table (needs \\usepackage{booktabs})."""
-    head, body, note = *_grid(spec, rows), _with_partial_note(rows, note)
-    lines = ['\\begin{table}[t]', '\\centering', f'\\caption{{{_tex(spec.title)}}}',
-             '\\begin{tabular}{l' + 'r' * (len(head) - 1) + '}', '\\toprule', ' & '.join(map(_tex, head)) + ' \\\\',
-             '\\midrule', *[' & '.join(map(_tex, r)) + ' \\\\' for r in body],
-             '\\bottomrule', '\\end{tabular}']
-    if note:
-        lines.append(f'\\par\\smallskip{{\\footnotesize {_tex(note)}}}')
-    return '\n'.join(lines + ['\\end{table}']) + '\n'
+    return frames.to_latex(_frame(spec, rows), spec.title, _with_partial_note(rows, note))
 
 
 def render_csv(spec: TableSpec, rows: list[Row], note: str = '') -> str:
     """Machine-readable CSV: one line per (row, column) with mean, std, n, paper value, status (note: sidecar)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator='\n')
-    w.writerow(['table', 'row', 'label', *spec.static, 'metric', 'mean', 'std', 'n', 'paper', 'status'])
+    head = ['table', 'row', 'label', *spec.static, 'metric', 'mean', 'std', 'n', 'paper', 'status']
+    body = []
     for r in rows:
         for h in (h for h in r.ours if h not in {c.header for c in spec.columns}):
-            w.writerow([spec.name, r.key, r.label, *r.static.values(), h, '', '', '', '', r.ours[h]])
+            body.append([spec.name, r.key, r.label, *r.static.values(), h, '', '', '', '', r.ours[h]])
         for c in spec.columns:
             v = r.ours[c.header]
             nums = ('', '', '', v) if isinstance(v, str) else \
                 (f'{v.mean:.6g}', f'{v.std:.6g}', v.n, 'partial' if v.partial else 'ok')
             paper = r.paper.get(c.header, '')
-            w.writerow([spec.name, r.key, r.label, *r.static.values(), c.header, *nums[:3],
-                        '' if paper is None else paper, nums[3]])
-    return buf.getvalue()
+            body.append([spec.name, r.key, r.label, *r.static.values(), c.header, *nums[:3],
+                         '' if paper is None else paper, nums[3]])
+    return frames.to_csv(frames.display(head, body))
 
 
 RENDERERS = {'.txt': render_text, '.md': render_markdown, '.tex': render_latex, '.csv': render_csv}
