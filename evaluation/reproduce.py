@@ -225,8 +225,9 @@ def write_attribute_report(name: str, protocol: str, bench: Benchmark, sources: 
     first, label, _, _ = ATTRIBUTE_TABLES[protocol][0]
     radar = {sc.label: {a: float(np.mean([v[first] for v in by.values()])) for a, by in sc.values.items()}
              for sc in scored}
-    axes = [f'{a} ({attrs.count(bench, a)})' for a in attrs.names]
-    radar = {t: {f'{a} ({attrs.count(bench, a)})': v for a, v in per.items()} for t, per in radar.items()}
+    counts = {a: attrs.count(bench, a) for a in attrs.names}
+    axes = [f'{a} ({n})' for a, n in counts.items() if n]  # attributes no sequence / frame has are left out
+    radar = {t: {f'{a} ({counts[a]})': v for a, v in per.items()} for t, per in radar.items()}
     files += plots.radar_plot(radar, axes, out_dir / f'{name}_attributes_radar', f'{bench.name} per attribute', label)
     if protocol == 'ope':
         for attr, full in attrs.names.items():
