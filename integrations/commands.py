@@ -19,10 +19,13 @@ EVAL_BENCHMARKS = ('got10k', 'otb', 'uav123', 'dtb70', 'nfs', 'vot')  # integrat
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .got10k import MetaRTTGot10k, make_experiment, summary
+    from .got10k import FirstFrames, MetaRTTGot10k, make_experiment, summary
     experiment = make_experiment(args.benchmark, args.root, args.results, args.reports, args.version, args.subset,
                                  args.fps, tuple(args.experiments.split(',')))
     tracker = MetaRTTGot10k(spec_from_args(args), args.name, args.stochastic)
+    if args.max_frames:  # cut runs get their own name: the toolkit skips sequences whose result file exists
+        experiment.dataset = FirstFrames(experiment.dataset, args.max_frames)
+        tracker.name = f'{tracker.name}@first{args.max_frames}'
     experiment.run(tracker)
     out: dict[str, Any] = {'benchmark': args.benchmark, 'tracker': tracker.name, 'results': experiment.result_dir}
     if not args.no_report:
@@ -92,6 +95,8 @@ def register(sub: Any) -> None:
     e.add_argument('--reports', default='reports', help='toolkit report_dir (default ./reports)')
     e.add_argument('--compare', nargs='*', default=[], help='other tracker names already under --results')
     e.add_argument('--no-report', action='store_true', help='run only')
+    e.add_argument('--max-frames', type=int, default=0,
+                   help='only the first N frames of each sequence (quick runs; results under <name>@firstN)')
     add_tracker_args(e)
     e.set_defaults(func=cmd_eval)
 

@@ -296,6 +296,40 @@ class LocalVOT(_LocalExperiment, ExperimentVOT):
         print('  Results recorded at', record_file)
 
 
+class FirstFrames:
+    """A got10k dataset whose sequences stop after their first `n` frames (boxes, frames and per-frame meta
+    labels alike), for quick runs; everything else is the wrapped dataset's."""
+
+    def __init__(self, dataset: Any, n: int) -> None:
+        if n < 2:
+            raise ValueError(f'--max-frames {n}: a sequence needs at least 2 frames (one to initialise, one to track)')
+        self._dataset, self._n = dataset, n
+
+    def __len__(self) -> int:
+        return len(self._dataset)
+
+    def __getitem__(self, index: Any) -> tuple:
+        item = self._dataset[index]
+        full = len(item[0])
+        return tuple(self._cut(v, full) for v in item)
+
+    def _cut(self, value: Any, full: int) -> Any:
+        if isinstance(value, dict):
+            return {k: self._cut(v, full) for k, v in value.items()}
+        if isinstance(value, (list, tuple, np.ndarray)) and len(value) == full:
+            return value[:self._n]
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dataset, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:  # e.g. the report's dataset.return_meta = True
+        if name.startswith('_'):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._dataset, name, value)
+
+
 def make_experiment(benchmark: str, root: str | os.PathLike, result_dir: str = 'results', report_dir: str = 'reports',
                     version: str | None = None, subset: str = 'val', fps: int = 30,
                     experiments: tuple[str, ...] = ('supervised',)) -> Any:

@@ -54,6 +54,22 @@ def test_got10k_experiment_runs_and_reports_through_the_cli(tmp_path, capsys, ca
     assert (tmp_path / 'reports/GOT-10k/MetaRTT/success_plot.png').is_file()
 
 
+def test_eval_max_frames_cuts_boxes_frames_and_labels_under_its_own_name(tmp_path, capsys, car):
+    """`metartt eval --max-frames N`: the toolkit runs and reports on the first N frames (the GOT-10k cover
+    labels cut alike), and the results go under <name>@firstN so a later full run never reuses them."""
+    export_dataset([car], tmp_path / 'GOT10k/val', 'got10k')
+    argv = ['eval', 'got10k', '--root', str(tmp_path / 'GOT10k'), '--results', str(tmp_path / 'results'),
+            '--reports', str(tmp_path / 'reports'), '--name', 'MetaRTT', '--max-frames', '6', *SPEC.argv()]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    d = tmp_path / 'results/GOT-10k/MetaRTT@first6/davis_car-shadow'
+    assert np.loadtxt(d / 'davis_car-shadow_001.txt', delimiter=',').shape == (6, 4)
+    assert summary['tracker'] == 'MetaRTT@first6' and 0 < summary['ao'] <= 1
+    assert not (tmp_path / 'results/GOT-10k/MetaRTT').exists()
+    with pytest.raises(ValueError, match='at least 2 frames'):
+        g.FirstFrames([], 1)
+
+
 def test_determinism_flag_is_honest(car):
     assert g.MetaRTTGot10k(SPEC).is_deterministic  # seeded: same boxes every run (tests/test_tracker.py)
     stochastic = g.MetaRTTGot10k(SPEC, stochastic=True)
