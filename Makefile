@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := samples/davis_car-shadow
 OUT    := results/demo
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench gpu-check clean
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/metartt bench $(SAMPLE) --variants rtmdnet,rtmdnet-5-5,metartt,metartt-prune --backbones nano16,lite0 --threads 2
+
+# on a machine with one NVIDIA GPU: device tests, bench on cuda and cpu, 2-process full-recipe training + resume
+gpu-check: $(STAMP)
+	$(PY) scripts/gpu_check.py
 
 clean:
 	rm -rf $(VENV) results *.egg-info

@@ -10,6 +10,7 @@ from typing import Any
 
 from metartt_tracker.config import parse_override
 from metartt_tracker.data.benchmarks import KINDS, Benchmark, detect_kind, open_benchmark
+from metartt_tracker.device import add_device_arg
 
 from . import runner
 from .rows import ROWS, Row, row
@@ -54,7 +55,7 @@ def specs_from(args: argparse.Namespace, keys: list[str]) -> list[Row]:
 def execute(args: argparse.Namespace, specs: list[Row], bench: Benchmark, protocol: str) -> list[runner.JobReport]:
     """Plan, shard and run what is missing for these rows on this benchmark."""
     jobs = runner.plan(specs, bench, results_root(args, bench, protocol), protocol, args.repetitions, args.seed,
-                       args.threads, args.weights)
+                       args.threads, args.weights, devices(args))
     if args.shard:
         jobs = runner.shard(jobs, *runner.parse_shard(args.shard))
     if not jobs:
@@ -62,6 +63,15 @@ def execute(args: argparse.Namespace, specs: list[Row], bench: Benchmark, protoc
     print(f'{len(jobs)} job(s), {sum(j.frames for j in jobs)} frames to track on {bench.name} ({protocol})',
           file=sys.stderr)
     return runner.run_jobs(jobs, args.jobs, not args.quiet)
+
+
+def devices(args: argparse.Namespace) -> tuple[str, ...]:
+    """--devices cuda:0,cuda:1 (job i on the i-th modulo), else --device; each checked here, before any job."""
+    from metartt_tracker.device import resolve_device
+    names = tuple(d.strip() for d in (args.devices or args.device).split(',') if d.strip())
+    for name in names:
+        resolve_device(name)  # a missing GPU is one line now, not an error per job
+    return names or ('auto',)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -92,7 +102,7 @@ def _train_kwargs(args: argparse.Namespace) -> dict[str, Any] | None:
     if not args.train_data:
         raise ValueError('--train RECIPE needs --train-data DIR (and usually --train-split / --train-val-split)')
     return {'data': args.train_data, 'split': args.train_split, 'val_split': args.train_val_split,
-            'threads': args.threads}
+            'threads': args.threads, 'device': args.device}
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -202,6 +212,9 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument('--seed', type=int, default=0, help='seed of repetition 1 (repetition r uses seed + r - 1)')
     p.add_argument('--jobs', type=int, default=1, help='parallel tracking processes (default 1)')
     p.add_argument('--threads', type=int, default=1, help='torch / OpenCV threads per process (default 1)')
+    add_device_arg(p)
+    p.add_argument('--devices', help='spread --jobs processes over these devices, e.g. cuda:0,cuda:1 (job i on the '
+                                     'i-th modulo; overrides --device)')
     p.add_argument('--shard', help='run only shard i/n of the jobs (split a run across machines)')
     p.add_argument('--override', action='append', metavar='KEY=VALUE',
                    help='tracker config override for every row of ours, e.g. geometry.n_aug_crops=8 (repeatable)')

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import platform
+import dataclasses
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 
 from metartt_tracker.data.benchmarks import Benchmark
 from metartt_tracker.data.sequences import Sequence
+from metartt_tracker.device import describe
 from metartt_tracker.errors import MissingWeightsError
 from metartt_tracker.fileio import atomic_write, sha256_file
 from metartt_tracker.results import got10k_paths, track_sequence, write_got10k
@@ -50,6 +52,7 @@ class Job:
     seed: int = 0
     threads: int = 1
     weights_dir: Path = Path('weights')
+    device: str = 'auto'  # where our tracker runs (OpenCV baselines stay on the CPU)
 
     @property
     def frames(self) -> int:
@@ -81,8 +84,11 @@ def head(seq: Sequence, n: int | None) -> Sequence:
 
 
 def plan(specs: list[Row], bench: Benchmark, root: str | Path, protocol: str = 'ope', repetitions: int = 3,
-         seed: int = 0, threads: int = 1, weights_dir: str | Path = 'weights') -> list[Job]:
-    """Jobs for every (variant, sequence) with at least one repetition not yet on disk, sorted."""
+         seed: int = 0, threads: int = 1, weights_dir: str | Path = 'weights',
+         devices: tuple[str, ...] = ('auto',)) -> list[Job]:
+    """Jobs for every (variant, sequence) with at least one repetition not yet on disk, sorted; job i runs on
+    devices[i % len(devices)] (`--jobs N --devices cuda:0,cuda:1` spreads processes over GPUs). The device
+    never names a results folder: it changes no box beyond floating-point order."""
     if protocol not in PROTOCOLS:
         raise ValueError(f'unknown protocol {protocol!r}; choose one of {PROTOCOLS}')
     jobs = []
@@ -95,7 +101,8 @@ def plan(specs: list[Row], bench: Benchmark, root: str | Path, protocol: str = '
             todo = tuple(r for r in range(1, reps + 1) if r not in done)
             if todo:
                 jobs.append(Job(spec, seq, Path(root), protocol, todo, seed, threads, Path(weights_dir)))
-    return sorted(jobs, key=lambda j: (j.spec.key, j.seq.name))
+    jobs = sorted(jobs, key=lambda j: (j.spec.key, j.seq.name))
+    return [dataclasses.replace(j, device=devices[i % len(devices)]) for i, j in enumerate(jobs)]
 
 
 def _check_same_backbone(spec: Row, root: str | Path, protocol: str, seq: str, rep: int) -> None:
@@ -130,11 +137,11 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def make_tracker(spec: Row, seed: int, weights_dir: str | Path, threads: int = 0) -> Any:
-    """A fresh tracker for a row: an OpenCV baseline, or ours from the row's `TrackerSpec`."""
+def make_tracker(spec: Row, seed: int, weights_dir: str | Path, threads: int = 0, device: str = 'auto') -> Any:
+    """A fresh tracker for a row: an OpenCV baseline, or ours from the row's `TrackerSpec` on `device`."""
     if spec.baseline:
         return OpenCVTracker(spec.baseline, threads)
-    return MetaRTTTracker.from_spec(spec.tracker_spec(seed, weights_dir))
+    return MetaRTTTracker.from_spec(dataclasses.replace(spec.tracker_spec(seed, weights_dir), device=device))
 
 
 def _machine(threads: int) -> dict[str, Any]:
@@ -148,7 +155,8 @@ def _info(job: Job, rep: int, seconds: np.ndarray, tracker: Any) -> dict[str, An
             'sequence': job.seq.name, 'repetition': rep, 'seed': job.seed + rep - 1, 'protocol': job.protocol,
             'frames': int(len(seconds)), 'seconds': float(np.sum(seconds)),
             'checkpoint': str(ckpt) if ckpt else None, 'checkpoint_sha256': sha256_file(ckpt) if ckpt else None,
-            'machine': _machine(job.threads), 'date': dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}
+            'machine': _machine(job.threads), 'date': dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds'),
+            'device': describe(tracker.device) if hasattr(tracker, 'device') else 'cpu'}
     for attr in ('prune_rate',):  # tracker facts a table reports when the tracker exposes them
         value = getattr(tracker, attr, None)
         if value is not None:
@@ -161,7 +169,7 @@ def _info(job: Job, rep: int, seconds: np.ndarray, tracker: Any) -> dict[str, An
 
 
 def _run_one(job: Job, rep: int, tick: Callable[[], None]) -> None:
-    tracker = make_tracker(job.spec, job.seed + rep - 1, job.weights_dir, job.threads)
+    tracker = make_tracker(job.spec, job.seed + rep - 1, job.weights_dir, job.threads, job.device)
     seq = job.seq.check()
     target = result_path(job.root, job.protocol, job.spec.key, seq.name, rep)
     try:

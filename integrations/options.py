@@ -12,9 +12,10 @@ from typing import Any, Sequence
 
 from metartt_tracker.backbones import BACKBONES
 from metartt_tracker.config import DEFAULT_BACKBONE, VARIANTS, parse_override
+from metartt_tracker.device import add_device_arg
 from metartt_tracker.factory import TrackerSpec
 
-__all__ = ['TrackerSpec', 'add_tracker_args', 'parse_spec', 'spec_from_args']
+__all__ = ['TrackerSpec', 'add_device_arg', 'add_tracker_args', 'parse_spec', 'spec_from_args']
 
 
 def add_tracker_args(parser: argparse.ArgumentParser, variant: bool = True) -> None:
@@ -30,13 +31,14 @@ def add_tracker_args(parser: argparse.ArgumentParser, variant: bool = True) -> N
     parser.add_argument('--override', dest='overrides', action='append', type=parse_override, default=[],
                         metavar='KEY=VALUE', help='tracker config override, e.g. adaptation.iters_init=5 (repeatable)')
     parser.add_argument('--threads', type=int, default=0, help='torch threads (default: torch decides)')
+    add_device_arg(parser)
 
 
 def spec_from_args(args: argparse.Namespace, **changes: Any) -> TrackerSpec:
     """The `TrackerSpec` the flags of `add_tracker_args` describe (`changes` replace fields)."""
     fields = dict(variant=getattr(args, 'variant', 'rtmdnet'), backbone=args.backbone,
                   checkpoint=getattr(args, 'checkpoint', None), seed=args.seed,
-                  overrides=dict(args.overrides), threads=args.threads)
+                  overrides=dict(args.overrides), threads=args.threads, device=getattr(args, 'device', 'auto'))
     fields.update(changes)
     return TrackerSpec(**fields)
 

@@ -13,6 +13,8 @@ on CUDA, which MetaRTT does not need: `metartt run-pysot` produces the same resu
 """
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,8 @@ PYSOT_REGISTRATION = ("from pysot.tracker.metartt_tracker import MetaRTTTracker\
 class PysotAdapter:
     """pysot's `init`/`track` over a MetaRTT tracker; mix in before pysot's BaseTracker."""
 
-    def __init__(self, spec: TrackerSpec | None = None, model: Any = None) -> None:
-        self.spec = spec or TrackerSpec()
+    def __init__(self, spec: TrackerSpec | None = None, model: Any = None, cuda: bool | None = None) -> None:
+        self.spec = device_from_pysot(spec or TrackerSpec(), cuda)
         self.model = model  # what pysot's build_tracker passes; MetaRTT brings its own network
         self.tracker = MetaRTTTracker.from_spec(self.spec)
 
@@ -43,6 +45,14 @@ class PysotAdapter:
         """{'bbox': [x, y, w, h], 'best_score': the classifier's target probability in [0, 1], as pysot's trackers}."""
         box = self.tracker.update(_rgb(img))
         return {'bbox': [float(v) for v in box], 'best_score': float(self.tracker.confidence)}
+
+
+def device_from_pysot(spec: TrackerSpec, cuda: bool | None) -> TrackerSpec:
+    """pysot's convention, `cfg.CUDA`: False keeps the tracker on the CPU, True uses the GPU when there is one
+    ('auto'); a device named in the spec wins."""
+    if spec.device != 'auto' or cuda is None:
+        return spec
+    return dataclasses.replace(spec, device='auto' if cuda else 'cpu')
 
 
 def _rgb(img_bgr: np.ndarray) -> np.ndarray:
@@ -62,16 +72,18 @@ and set TRACK.TYPE: 'MetaRTTTracker' in the experiment's config.yaml. Edit SPEC 
 """
 from metartt_tracker.integrations.options import TrackerSpec
 from metartt_tracker.integrations.pysot import PysotAdapter
+from pysot.core.config import cfg
 from pysot.tracker.base_tracker import BaseTracker
 
 SPEC = {spec!r}
 
 
 class MetaRTTTracker(PysotAdapter, BaseTracker):
-    """pysot tracker: init(img_bgr, bbox) / track(img_bgr) -> {{'bbox', 'best_score'}}."""
+    """pysot tracker: init(img_bgr, bbox) / track(img_bgr) -> {{'bbox', 'best_score'}}; on the GPU when
+    cfg.CUDA and one exists, else the CPU (SPEC.device, when not 'auto', wins)."""
 
     def __init__(self, model=None):
-        super().__init__(SPEC, model)
+        super().__init__(SPEC, model, getattr(cfg, 'CUDA', None))
 '''
 
 

@@ -39,7 +39,17 @@ def parameter_name(variant: str) -> str:
 def spec_from_params(params: Any) -> TrackerSpec:
     """The TrackerSpec a pytracking TrackerParams describes (missing fields take defaults)."""
     default = TrackerSpec()
-    return TrackerSpec(**{f: getattr(params, f, getattr(default, f)) for f in SPEC_FIELDS})
+    fields = {f: getattr(params, f, getattr(default, f)) for f in SPEC_FIELDS}
+    return TrackerSpec(**fields, device=device_from_params(params))
+
+
+def device_from_params(params: Any) -> str:
+    """pytracking's convention: `params.device` when set, else `params.use_gpu` (True: the GPU when there is
+    one, i.e. 'auto'; False: the CPU)."""
+    device = getattr(params, 'device', None)
+    if device not in (None, '', 'auto'):
+        return str(device)
+    return 'auto' if getattr(params, 'use_gpu', True) else 'cpu'
 
 
 class PytrackingAdapter:
@@ -92,7 +102,8 @@ def parameters():
     params = TrackerParams()
     params.debug = 0
     params.visualization = False
-    params.use_gpu = False
+    params.use_gpu = {spec.device != 'cpu'!r}  # pytracking's switch: True = the GPU when there is one, False = the CPU
+    params.device = {spec.device!r}  # or name it: 'auto', 'cpu', 'cuda', 'cuda:N' (wins over use_gpu unless 'auto')
     params.visdom_info = {{}}
     params.variant = {spec.variant!r}
     params.backbone = {spec.backbone!r}
@@ -131,7 +142,7 @@ def dropin_files(spec: TrackerSpec) -> dict[str, str]:
              f'pytracking/parameter/{TRACKER_NAME}/__init__.py': ''}
     for variant in VARIANTS:
         checkpoint = spec.checkpoint if variant == spec.variant else None
-        s = TrackerSpec(variant, spec.backbone, checkpoint, spec.seed, dict(spec.overrides), spec.threads)
+        s = TrackerSpec(variant, spec.backbone, checkpoint, spec.seed, dict(spec.overrides), spec.threads, spec.device)
         files[f'pytracking/parameter/{TRACKER_NAME}/{parameter_name(variant)}.py'] = _parameter_source(s)
     return files
 

@@ -44,8 +44,8 @@ def minibatches(pos: Tensor, neg: Tensor, steps: int, cfg: AdaptationConfig,
     pos_idx = _index_stream(len(pos), cfg.batch_pos, steps, rng)
     neg_idx = _index_stream(len(neg), n_cand, steps, rng)
     for it in range(steps):
-        yield (pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos])],
-               neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand])])
+        yield (pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos]).to(pos.device)],
+               neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand]).to(neg.device)])
 
 
 def hard_negatives(params: Params, candidates: Tensor, cfg: AdaptationConfig) -> Tensor:
@@ -93,7 +93,7 @@ class SGDStep:
 
     def __call__(self, params: Params, grads: dict[str, Tensor], stage: str, it: int,
                  clip_grads: dict[str, Tensor] | None = None) -> Params:
-        clip = float(clip_factor(grads if clip_grads is None else clip_grads, self.cfg.grad_clip))
+        clip = clip_factor(grads if clip_grads is None else clip_grads, self.cfg.grad_clip)  # stays on the device
         bufs = self.buffers[stage]
         with torch.no_grad():
             for name, g in grads.items():

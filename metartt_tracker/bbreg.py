@@ -49,20 +49,32 @@ class BBoxRegressor:
         if keep.sum() < 2:
             self.weight = self.bias = None
             return int(keep.sum())
-        x = feats[torch.from_numpy(np.flatnonzero(keep))].double()
-        y = torch.from_numpy(encode(boxes[keep], gt))
+        x = feats[torch.from_numpy(np.flatnonzero(keep)).to(feats.device)].double()
+        y = torch.from_numpy(encode(boxes[keep], gt)).to(feats.device)
         x_mean, y_mean = x.mean(0), y.mean(0)
         xc, yc = x - x_mean, y - y_mean
-        gram = xc @ xc.T + self.alpha * torch.eye(len(xc), dtype=torch.float64)
+        gram = xc @ xc.T + self.alpha * torch.eye(len(xc), dtype=torch.float64, device=feats.device)
         self.weight = (xc.T @ torch.linalg.solve(gram, yc)).float()
         self.bias = (y_mean - x_mean @ self.weight.double()).float()
         return int(keep.sum())
+
+    @property
+    def fitted(self) -> bool:
+        """Whether `fit` found enough samples (else boxes pass through unchanged)."""
+        return self.weight is not None
+
+    def deltas(self, feats: Tensor) -> Tensor:
+        """Regression offsets (N, 4) of RoI features, float64 on their device (read back by the caller)."""
+        return (feats.float() @ self.weight + self.bias).double()
 
     def predict(self, feats: Tensor, boxes: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
         """Refined boxes; a prediction outside the IoU / area gate reverts to its input box."""
         if self.weight is None:
             return boxes.copy()
-        deltas = (feats.float() @ self.weight + self.bias).double().numpy()
+        return self.refine(boxes, self.deltas(feats).cpu().numpy(), image_size)
+
+    def refine(self, boxes: np.ndarray, deltas: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
+        """`predict` from offsets already on the host."""
         pred = decode(boxes, deltas)
         ok = self._in_range(box_iou(boxes, pred), boxes[:, 2] * boxes[:, 3] / (pred[:, 2] * pred[:, 3]))
         pred[~ok] = boxes[~ok]

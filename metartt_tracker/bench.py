@@ -7,6 +7,9 @@ nested in another is counted in both (backbone in update is not).
 OpenCV's CSRT runs on the same frames in the same process as a reference: the `xCSRT` columns
 (FPS over CSRT's FPS, first frame over CSRT's) survive a noisy or different machine better than
 the absolute figures.
+
+On a GPU every clock read waits for the device: the stage columns come from a pass whose stage timers
+synchronise, the FPS columns from a second pass without them (the synchronisations would slow it).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 
 from .baselines import OpenCVTracker
 
-STAGES = ('crop', 'backbone', 'roi_align', 'heads', 'update', 'bbreg', 'sampling')
+STAGES = ('crop', 'backbone', 'roi_align', 'heads', 'readback', 'update', 'bbreg', 'sampling')  # readback: the frame's one device-to-host copy
 FIRST_STAGES = ('crop', 'backbone', 'roi_align', 'update', 'prune', 'bbreg')  # what init() spends its time on
 
 
@@ -48,27 +51,41 @@ def checkpoint_for(variant: str, weights: str | None) -> str | None:
     return path
 
 
-def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray, seed: int,
-            weights: str | None = None) -> dict[str, Any]:
-    """Track once and return the timing row of one (variant, backbone); meta-learned variants load
-    their checkpoint (from `weights` or the shipped ones) and run on its backbone."""
-    from .tracker import build_tracker
-    tracker = build_tracker(variant, backbone, checkpoint_for(variant, weights), seed)
-    backbone = tracker.cfg.backbone
+def _timed_run(tracker: Any, imgs: list[np.ndarray], box: np.ndarray) -> tuple[float, float, dict, dict]:
+    """(first-frame s, frames 2..N s, stage seconds after init, stage seconds at the end); the device is
+    synchronised before each clock read."""
+    from .device import synchronize
+    synchronize(tracker.device)
     t0 = time.perf_counter()
     tracker.init(imgs[0], box)
+    synchronize(tracker.device)
     first = time.perf_counter() - t0
     after_init = tracker.timer.snapshot()
     t0 = time.perf_counter()
     for img in imgs[1:]:
         tracker.update(img)
-    rest = time.perf_counter() - t0
-    total = tracker.timer.snapshot()
+    synchronize(tracker.device)
+    return first, time.perf_counter() - t0, after_init, tracker.timer.snapshot()
+
+
+def run_one(variant: str, backbone: str, imgs: list[np.ndarray], box: np.ndarray, seed: int,
+            weights: str | None = None, device: str = 'auto') -> dict[str, Any]:
+    """Track once (twice on a GPU: stages, then speed) and return the timing row of one (variant, backbone);
+    meta-learned variants load their checkpoint (from `weights` or the shipped ones) and run on its backbone."""
+    from .device import describe
+    from .tracker import build_tracker
+    tracker = build_tracker(variant, backbone, checkpoint_for(variant, weights), seed, device=device)
+    backbone = tracker.cfg.backbone
+    tracker.profile = True
+    first, rest, after_init, total = _timed_run(tracker, imgs, box)
+    if tracker.device.type != 'cpu':  # speed without the stage timers' synchronisations
+        tracker.profile = False
+        first, rest, _, _ = _timed_run(tracker, imgs, box)
     n = len(imgs) - 1
     stages = {s: 1000.0 * (total.get(s, 0.0) - after_init.get(s, 0.0)) / max(n, 1) for s in STAGES}
     first_stages = {s: 1000.0 * after_init.get(s, 0.0) for s in FIRST_STAGES}
-    return {'variant': variant, 'backbone': backbone, 'frames': len(imgs), 'first_frame_ms': 1000 * first,
-            'first_stage_ms': first_stages,
+    return {'variant': variant, 'backbone': backbone, 'device': describe(tracker.device), 'frames': len(imgs),
+            'first_frame_ms': 1000 * first, 'first_stage_ms': first_stages,
             'prune_rate': float(getattr(tracker, 'prune_rate', 0.0)),
             'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
             'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': stages}
@@ -84,7 +101,8 @@ def run_reference(kind: str, imgs: list[np.ndarray], box: np.ndarray) -> dict[st
     for img in imgs[1:]:
         tracker.update(img)
     rest, n = time.perf_counter() - t0, len(imgs) - 1
-    return {'variant': kind, 'backbone': '-', 'frames': len(imgs), 'first_frame_ms': 1000 * first, 'prune_rate': 0.0,
+    return {'variant': kind, 'backbone': '-', 'device': 'cpu', 'frames': len(imgs), 'first_frame_ms': 1000 * first,
+            'prune_rate': 0.0,
             'fps': len(imgs) / (first + rest), 'fps_without_first': n / rest if n else float('nan'),
             'ms_per_frame': 1000 * rest / max(n, 1), 'stage_ms': {}, 'first_stage_ms': {}}
 
@@ -98,7 +116,8 @@ def _relative_to(rows: list[dict[str, Any]], ref: dict[str, Any]) -> None:
 
 
 def bench(source: str, variants: list[str], backbones: list[str], frames: int, seed: int,
-          size: str = '640x360', weights: str | None = None, reference: str = 'csrt') -> list[dict[str, Any]]:
+          size: str = '640x360', weights: str | None = None, reference: str = 'csrt',
+          device: str = 'auto') -> list[dict[str, Any]]:
     """One row per (variant, backbone), all measured in this process on the same frames, then the
     `reference` OpenCV tracker ('' for none) whose speed every row is also given relative to.
 
@@ -111,7 +130,7 @@ def bench(source: str, variants: list[str], backbones: list[str], frames: int, s
         for variant in variants:
             if variant_config(variant).needs_meta_weights and i > 0:
                 continue  # its backbone is the checkpoint's
-            row = run_one(variant, backbone, imgs, box, seed, weights)
+            row = run_one(variant, backbone, imgs, box, seed, weights, device)
             row['sequence'], row['size'] = name, size
             rows.append(row)
     if reference:
@@ -142,7 +161,7 @@ def format_bench(rows: list[dict[str, Any]], threads: int = 0) -> str:
     lines += ['', f"{'first frame ms':<23}" + ''.join(f'{s[:9]:>10}' for s in FIRST_STAGES)]
     lines += [f"{r['variant']:<14}{r['backbone']:<9}" + ''.join(f"{r['first_stage_ms'][s]:>10.0f}" for s in FIRST_STAGES)
               for r in rows if r['first_stage_ms']]
-    lines.append(f"(x columns: multiples of the last row's, measured in this run; "
+    lines.append(f"(device {rows[0]['device'] if rows else ''}; x columns: multiples of the last row's, measured in this run; "
                  f"stage columns: ms per frame, frames 2..N; {rows[0]['sequence'] if rows else ''} at "
                  f"{rows[0]['size'] if rows else ''}; {platform.processor() or platform.machine()}, "
                  f"{os.cpu_count()} cores, torch {torch.__version__}, {threads or torch.get_num_threads()} threads)")

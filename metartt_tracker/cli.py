@@ -13,6 +13,7 @@ import numpy as np
 
 from .backbones import BACKBONES, save_nano_weights
 from .config import DEFAULT_BACKBONE, VARIANTS
+from .device import add_device_arg
 from .fileio import atomic_path, atomic_write, sha256_file
 from .importers import load_nanotrack_onnx
 from .results import format_rows, track_sequence
@@ -77,7 +78,7 @@ def _track(args: argparse.Namespace) -> tuple[Any, Any]:
 
     from .data import open_sequence, parse_box
     seq = open_sequence(args.source, parse_box(args.box) if args.box else None)
-    tracker = build_tracker(args.variant, args.backbone, args.checkpoint, args.seed)
+    tracker = build_tracker(args.variant, args.backbone, args.checkpoint, args.seed, device=args.device)
     n = len(seq.frames) if args.max_frames <= 0 else min(len(seq.frames), args.max_frames)
     spent: list[float] = []
 
@@ -138,7 +139,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench, format_bench
     _set_threads(args.threads)
     rows = bench(args.sequence, args.variants.split(','), args.backbones.split(','), args.frames,
-                 args.seed, args.size, args.weights, args.reference)
+                 args.seed, args.size, args.weights, args.reference, args.device)
     print(format_bench(rows, args.threads))
     if args.json:
         atomic_write(Path(args.json), json.dumps(rows, indent=2))
@@ -178,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument('--seed', type=int, default=0, help='seed of every random choice (default 0)')
         sp.add_argument('--threads', type=int, default=0, help='torch threads (default: torch decides)')
+        add_device_arg(sp)
 
     t = sub.add_parser('track', help='track one target through a video, image folder or sequence folder')
     t.add_argument('source', help='video file, image folder, or GOT-10k / OTB / packed sequence folder')

@@ -128,6 +128,8 @@ class TrackerConfig:
     adaptation: AdaptationConfig = field(default_factory=AdaptationConfig)  # online learning
     bbreg: BBRegConfig = field(default_factory=BBRegConfig)  # bounding-box regression
     pruning: PruningConfig = field(default_factory=PruningConfig)  # one-shot channel pruning
+    device: str = 'auto'  # where the tracker runs: 'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:N'; a
+    #   property of this process, not of the model: checkpoints never store it, so they load on any device
 
     @property
     def needs_meta_weights(self) -> bool:
@@ -135,8 +137,11 @@ class TrackerConfig:
         return self.adaptation.mode != 'sgd' or self.pruning.enabled
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict with its schema number (for checkpoints and provenance files)."""
-        return {'schema': SCHEMA_VERSION, **dataclasses.asdict(self)}
+        """Plain nested dict with its schema number (for checkpoints and provenance files); `device` is left
+        out (where a model runs is not part of it)."""
+        d = dataclasses.asdict(self)
+        d.pop('device')
+        return {'schema': SCHEMA_VERSION, **d}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> 'TrackerConfig':
@@ -149,6 +154,8 @@ class TrackerConfig:
     def replace(self, **overrides: Any) -> 'TrackerConfig':
         """Copy with dotted-path overrides, e.g. replace(**{'adaptation.iters_init': 5}); renamed
         paths of older schemas (e.g. 'prune_scale' -> 'pruning.scale') are accepted."""
+        overrides = dict(overrides)
+        device = str(overrides.pop('device', self.device))
         d = self.to_dict()
         for path, value in overrides.items():
             if path in RETIRED:
@@ -162,7 +169,7 @@ class TrackerConfig:
             if leaf not in node or leaf == 'schema':
                 raise KeyError(f'unknown config field {path!r}')
             node[leaf] = value
-        return TrackerConfig.from_dict(d)
+        return dataclasses.replace(TrackerConfig.from_dict(d), device=device)
 
 
 _log = logging.getLogger(__name__)

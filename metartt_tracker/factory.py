@@ -10,8 +10,9 @@ Every way of getting a tracker (`MetaRTTTracker.from_spec` / `from_variant` / `f
 3. else the variant's config with the registry's ImageNet backbone (`backbone` picks it) and
    fc layers initialised from the tracker's seed.
 
-`TrackerSpec` is the serialisable form of such a request plus seed and thread count, shared by
-the harnesses and the experiment rows.
+`TrackerSpec` is the serialisable form of such a request plus seed, thread count and device, shared
+by the harnesses and the experiment rows. The device is never read from a checkpoint: a model trained
+on a GPU tracks on a CPU and the reverse (tensors are loaded to the CPU, then moved).
 """
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ class TrackerSpec:
     seed: int = 0  # seed of every random choice the tracker makes
     overrides: dict[str, Any] = field(default_factory=dict)  # dotted config paths -> values
     threads: int = 0  # torch intra-op threads set before building (0: torch's default)
+    device: str = 'auto'  # where the tracker runs (TrackerConfig.device): 'auto', 'cpu', 'cuda', 'cuda:N'
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -104,7 +106,7 @@ class TrackerSpec:
 
     def parts(self) -> TrackerParts:
         """The config and weights this spec resolves to."""
-        return tracker_parts(self.variant, self.backbone, self.checkpoint, **self.overrides)
+        return tracker_parts(self.variant, self.backbone, self.checkpoint, **{**self.overrides, 'device': self.device})
 
     def argv(self) -> list[str]:
         """Command-line flags that `integrations.options.spec_from_args` parses back into this spec."""
@@ -113,6 +115,8 @@ class TrackerSpec:
             out += ['--checkpoint', str(Path(self.checkpoint).resolve())]
         if self.threads:
             out += ['--threads', str(self.threads)]
+        if self.device != 'auto':
+            out += ['--device', self.device]
         for key, value in self.overrides.items():
             out += ['--override', f'{key}={value!r}']  # a Python literal: tuples stay tuples
         return out

@@ -30,7 +30,7 @@ def init_head_params(in_dim: int, width: int = 512, generator: torch.Generator |
 
 def _dropout(x: Tensor, p: float, generator: torch.Generator | None) -> Tensor:
     """Inverted dropout with an explicit generator, so training is reproducible per tracker."""
-    keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= p
+    keep = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= p
     return x * keep / (1.0 - p)
 
 

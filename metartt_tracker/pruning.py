@@ -80,12 +80,13 @@ def channel_costs(feats: Tensor, params: Params, recon: str = 'norm') -> dict[st
     """Reconstruction term of Eq. 9 when one channel alone is removed (mask 0, all others 1), per layer."""
     widths = {'conv': params['fc4.weight'].shape[1] // 9, 'fc4': params['fc4.weight'].shape[0],
               'fc5': params['fc5.weight'].shape[0]}
-    ones = {k: torch.ones(w) for k, w in widths.items()}
+    dev = feats.device
+    ones = {k: torch.ones(w, device=dev) for k, w in widths.items()}
     out = {}
     with torch.no_grad():
         full = activations(feats, params)
         for k, w in widths.items():
-            costs = torch.empty(w)
+            costs = torch.empty(w, device=dev)
             for j in range(w):
                 masks = dict(ones, **{k: ones[k].clone()})
                 masks[k][j] = 0.0
@@ -169,7 +170,7 @@ def layer_prune_rates(masks: dict[str, Tensor], threshold: float) -> dict[str, f
 
 def feature_index(conv_kept: Tensor, bins: int = 9) -> Tensor:
     """Columns of a (C*9) RoI feature that belong to the kept conv channels."""
-    return (conv_kept.view(-1, 1) * bins + torch.arange(bins)).flatten()
+    return (conv_kept.view(-1, 1) * bins + torch.arange(bins, device=conv_kept.device)).flatten()
 
 
 def prune_heads(params: Params, masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:
@@ -185,7 +186,7 @@ def fold_scales(masks: dict[str, Tensor], keep: dict[str, Tensor]) -> Params:
     m4, m5 = masks['fc4'][keep['fc4']], masks['fc5'][keep['fc5']]
     return {'fc4.weight': m4[:, None] * mc[None, :], 'fc4.bias': m4.clone(),
             'fc5.weight': m5[:, None].expand(-1, len(keep['fc4'])).clone(), 'fc5.bias': m5.clone(),
-            'fc6.weight': torch.ones(2, len(keep['fc5'])), 'fc6.bias': torch.ones(2)}
+            'fc6.weight': torch.ones(2, len(keep['fc5']), device=m5.device), 'fc6.bias': torch.ones(2, device=m5.device)}
 
 
 def slice_like_heads(tensors: dict[str, Tensor], keep: dict[str, Tensor]) -> dict[str, Tensor]:

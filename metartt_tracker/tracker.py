@@ -9,6 +9,12 @@ target crops, then fits the bbox regressor.
 
 Frames are RGB (PIL images or H x W x 3 uint8 arrays; gray and RGBA are converted); boxes are
 (x, y, w, h) in 0-based pixels.
+
+Device (`TrackerConfig.device`): weights, the frame (sent once, as uint8), scene crops, backbone maps,
+RoI features, scores, hard-negative mining, online updates and bbox-regression features stay on it;
+box sampling is numpy on the host. `update()` reads the device once per frame (the chosen candidates,
+their score and confidence, and the regression offsets, in one transfer); a non-finite online update is
+undone on the device without reading it. Stage timers synchronise only when `profile` is set.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from .adaptation import Adapter, steps_for
 from .backbones import Backbone, build_backbone
 from .bbreg import BBoxRegressor
 from .config import DEFAULT_BACKBONE, TrackerConfig, variant_config
+from .device import resolve_device, synchronize
 from .errors import MissingWeightsError
 from .factory import TrackerParts, TrackerSpec, parts_from_checkpoint
 from .model import Params, head_forward, init_head_params
@@ -38,6 +45,17 @@ from .shipped import pretrained_path
 from .timing import StageTimer
 
 ROI_CHUNK = 1024  # RoIs gathered at once; bounds the memory of first-frame feature extraction
+
+
+def _on(tree: Any, device: torch.device) -> Any:
+    """Tensors of nested dicts / lists moved to `device` (the same objects where they are there already)."""
+    if isinstance(tree, Tensor):
+        return tree.to(device)
+    if isinstance(tree, dict):
+        return {k: _on(v, device) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_on(v, device) for v in tree]
+    return tree
 
 
 def validate_box(box: object, image_size: tuple[int, int]) -> np.ndarray:
@@ -77,7 +95,12 @@ class SequenceState:
     neg_memory: list[Tensor] = field(default_factory=list)  # negative features per remembered frame
     frame: int = 0  # index of the last frame processed (0 = the initial frame)
     prune_rate: float = 0.0  # fraction of masked channels removed at frame 1
-    rejected_updates: int = 0  # online updates undone because they produced non-finite weights
+    rejected: Tensor | int = 0  # online updates undone because they produced non-finite weights (on the device)
+
+    @property
+    def rejected_updates(self) -> int:
+        """How many online updates were undone (reads the device)."""
+        return int(self.rejected)
 
     @property
     def feat_dim(self) -> int:
@@ -108,14 +131,18 @@ class MetaRTTTracker:
             raise MissingWeightsError(
                 f"variant {self.cfg.variant!r} prunes channels with a trained pruning network, but none was given: "
                 f"pass a checkpoint made by `metartt train prune` (--checkpoint FILE)")
-        self.backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
+        self.device = resolve_device(self.cfg.device)  # where every tensor of this tracker lives
+        backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
+        self.backbone = backbone.to(self.device)
         self.seed = seed  # seed of the next init(); every random choice of a sequence derives from it
-        self.alphas = alphas
-        self.pruner = pruner.eval() if pruner is not None else None
+        self.alphas = _on(alphas, self.device)
+        self.pruner = pruner.eval().to(self.device) if pruner is not None else None
         feat_dim = self.backbone.out_channels * POOLED * POOLED
-        self.theta0 = head_params if head_params is not None else init_head_params(
+        theta0 = head_params if head_params is not None else init_head_params(  # drawn on the CPU: same on any device
             feat_dim, self.cfg.fc_width, torch.Generator().manual_seed(seed))
-        self.timer = StageTimer()
+        self.theta0 = _on(theta0, self.device)
+        self.profile = False  # True: stage timers wait for the device (honest per-stage times; costs speed on a GPU)
+        self.timer = StageTimer(lambda: synchronize(self.device) if self.profile else None)
         self.score = float('nan')  # target score of the last update() (NaN on the initial frame)
         self.confidence = float('nan')  # in [0, 1]: the classifier's target probability of the chosen candidates
         self.state: SequenceState | None = None  # set by init()
@@ -169,13 +196,14 @@ class MetaRTTTracker:
         xy = np.stack([s.box[:2] for s in scenes])[which]
         sc = np.stack([s.scale for s in scenes])[which]
         with self.timer('roi_align'):
-            rois = boxes_to_rois(torch.from_numpy(boxes).float(), torch.from_numpy(xy).float(),
-                                 torch.from_numpy(sc).float(), self.cfg.geometry.roi_padding,
+            dev = fmaps.device
+            rois = boxes_to_rois(torch.from_numpy(boxes).float().to(dev), torch.from_numpy(xy).float().to(dev),
+                                 torch.from_numpy(sc).float().to(dev), self.cfg.geometry.roi_padding,
                                  bb.receptive_field, bb.origin)
-            idx = torch.from_numpy(which)
+            idx = torch.from_numpy(which).to(dev)
             out = [roi_features(fmaps, rois[s:s + ROI_CHUNK], 1.0 / bb.stride, idx[s:s + ROI_CHUNK])
                    for s in range(0, len(boxes), ROI_CHUNK)]
-        return torch.cat(out) if out else torch.zeros(0, self.state.feat_dim)
+        return torch.cat(out) if out else torch.zeros(0, self.state.feat_dim, device=fmaps.device)
 
     def _scene_feats(self, image: Tensor, scene: Scene, boxes: np.ndarray) -> Tensor:
         return self._roi_feats(self._feature_maps(image, [scene]), [scene], boxes)
@@ -218,14 +246,14 @@ class MetaRTTTracker:
                 feats[gi].append(self._roi_feats(fmap, [scene], boxes[sel]))
         order = [np.argsort(np.concatenate([np.flatnonzero(w == k) for k in range(len(scenes))]), kind='stable')
                  for _, w in picks]
-        return [torch.cat(f)[torch.from_numpy(o)] for f, o in zip(feats, order)], [b for b, _ in picks]
+        return [torch.cat(f)[torch.from_numpy(o).to(self.device)] for f, o in zip(feats, order)], [b for b, _ in picks]
 
     def _augmented_feats(self, image: Tensor, target: np.ndarray) -> tuple[Tensor, Tensor, Tensor, np.ndarray]:
         """RT-MDNet's extra first-frame crops: target-centred, 1.8x target, shifted and rescaled."""
         g, sp, rng = self.cfg.geometry, self.cfg.sampling, self.state.rng
         n = g.n_aug_crops
         if n <= 0:
-            empty = torch.zeros(0, self.state.feat_dim)
+            empty = torch.zeros(0, self.state.feat_dim, device=self.device)
             return empty, empty, empty, np.zeros((0, 4))
         size = self.state.image_size
         centre = target[:2] + target[2:] / 2
@@ -262,7 +290,7 @@ class MetaRTTTracker:
             raise
 
     def _init(self, image: object, box: object) -> None:
-        img = to_tensor(image)
+        img = to_tensor(image, self.device)
         image_size = (img.shape[2], img.shape[1])
         target = validate_box(box, image_size)
         self.state = s = self._new_state(image_size, target)
@@ -281,14 +309,15 @@ class MetaRTTTracker:
             if b.enabled:
                 s.bbreg.fit(reg, reg_boxes, target)
         a = self.cfg.adaptation
-        s.pos_memory = [pos[torch.from_numpy(s.rng.permutation(len(pos))[:a.init_pos_memory])]]
-        s.neg_memory = [neg[torch.from_numpy(s.rng.permutation(len(neg))[:a.init_neg_memory])]]
+        s.pos_memory = [pos[torch.from_numpy(s.rng.permutation(len(pos))[:a.init_pos_memory]).to(self.device)]]
+        s.neg_memory = [neg[torch.from_numpy(s.rng.permutation(len(neg))[:a.init_neg_memory]).to(self.device)]]
         self.score = float('nan')  # no score on the given frame
         self.confidence = float('nan')
 
     def _new_state(self, image_size: tuple[int, int], target: np.ndarray) -> SequenceState:
         """A fresh per-sequence state over the full weights (the adapter is set once samples are drawn)."""
-        return SequenceState(rng=np.random.default_rng(self.seed), generator=torch.Generator().manual_seed(self.seed),
+        generator = torch.Generator(device=self.device).manual_seed(self.seed)  # dropout masks are drawn on the device
+        return SequenceState(rng=np.random.default_rng(self.seed), generator=generator,
                              image_size=image_size, backbone=self.backbone, alphas=self.alphas, target=target,
                              trans=self.cfg.sampling.trans_candidates)
 
@@ -333,7 +362,7 @@ class MetaRTTTracker:
         s = self.state
         if s is None:
             raise RuntimeError('call init(image, box) before update(image)')
-        img = to_tensor(image)
+        img = to_tensor(image, self.device)
         if (img.shape[2], img.shape[1]) != s.image_size:
             raise ValueError(f'frame size changed from {s.image_size[0]}x{s.image_size[1]} to '
                              f'{img.shape[2]}x{img.shape[1]} within one sequence')
@@ -358,16 +387,22 @@ class MetaRTTTracker:
             scene = scene_for(union_box(boxes), s.target[2:], g.patch_size, g.max_scene_size)
         feats = self._scene_feats(img, scene, boxes)
         scores, margin = self._scores(feats)
-        top = scores.topk(min(sp.top_k, len(scores))).indices.numpy()
-        self.score = float(scores[top].mean())
-        self.confidence = float(torch.sigmoid(margin[top]).mean())
-        s.target = boxes[top].mean(axis=0)
+        top = scores.topk(min(sp.top_k, len(scores))).indices
+        refine = self.cfg.bbreg.enabled and s.bbreg.fitted
+        deltas = s.bbreg.deltas(feats[top]) if refine else scores.new_zeros(0)
+        with self.timer('readback'):  # the frame's one device-to-host transfer
+            host = torch.cat([top.double(), scores[top].mean().double()[None],
+                              torch.sigmoid(margin[top]).mean().double()[None], deltas.flatten()]).cpu().numpy()
+        k = len(top)
+        top_np = host[:k].astype(np.int64)
+        self.score, self.confidence = float(host[k]), float(host[k + 1])
+        s.target = boxes[top_np].mean(axis=0)
         success = self.score > sp.success_thr
         s.trans = sp.trans_candidates if success else sp.trans_candidates_expand
         result = s.target.copy()
-        if success and self.cfg.bbreg.enabled:
+        if success and refine:
             with self.timer('bbreg'):
-                result = s.bbreg.predict(feats[torch.from_numpy(top)], boxes[top], s.image_size).mean(axis=0)
+                result = s.bbreg.refine(boxes[top_np], host[k + 2:].reshape(k, 4), s.image_size).mean(axis=0)
         collected = self._collect(img) if success else None
         return result, success, collected
 
@@ -402,9 +437,10 @@ class MetaRTTTracker:
             in_place = getattr(s.adapter.steps['update'], 'in_place', True)
             before = {k: v.detach().clone() for k, v in s.params.items()} if in_place else dict(s.params)
             after = s.adapter.adapt(s.params, pos, neg, 'update')
-            finite = all(bool(torch.isfinite(v).all()) for v in after.values())
-            s.params = after if finite else before
-            s.rejected_updates += not finite
+            with torch.no_grad():  # chosen on the device: no read-back of the check
+                finite = torch.stack([torch.isfinite(v).all() for v in after.values()]).all()
+                s.params = {k: torch.where(finite, after[k], before[k]).detach() for k in after}
+            s.rejected = s.rejected + (~finite).long()
 
     # ------------------------------------------------------------ convenience
     def track(self, frames: Iterable[object], box: object) -> SequenceResult:
@@ -418,7 +454,10 @@ def build_tracker(variant: str = 'rtmdnet', backbone: str = DEFAULT_BACKBONE, ch
     variant (one that needs trained weights loads its shipped, sha256-verified checkpoint).
 
     `overrides` are dotted config paths, e.g. {'adaptation.iters_init': 5}; a 'backbone' override
-    (`--override backbone=vggm`) stands for the `backbone` argument (hence positional-only arguments).
+    (`--override backbone=vggm`) stands for the `backbone` argument (hence positional-only arguments),
+    and `device='cuda'` places the tracker.
     """
     ckpt = str(checkpoint) if checkpoint else None
-    return MetaRTTTracker.from_spec(TrackerSpec(variant, backbone, ckpt, seed, dict(overrides)))
+    overrides = dict(overrides)
+    device = str(overrides.pop('device', 'auto'))
+    return MetaRTTTracker.from_spec(TrackerSpec(variant, backbone, ckpt, seed, overrides, device=device))

@@ -28,7 +28,7 @@ PYSOT = {
 class _Node(dict):
     __getattr__, __setattr__ = dict.__getitem__, dict.__setitem__
 
-cfg = _Node(TRACK=_Node(TYPE='SiamRPNTracker'))
+cfg = _Node(CUDA=True, TRACK=_Node(TYPE='SiamRPNTracker'))  # upstream: __C.CUDA = True
 ''',
     'pysot/tracker/__init__.py': '',
     'pysot/tracker/base_tracker.py': '''

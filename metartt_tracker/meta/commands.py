@@ -2,50 +2,51 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from ..config import parse_override
+from ..device import DEVICE_CHOICES
+from .placement import BACKENDS, join_process_group, training_device
 from .config import ABLATIONS, RECIPES, MetaConfig, recipe
 from .pipeline import load_videos, with_pseudo_videos
 
 
 def _config(args: argparse.Namespace) -> MetaConfig:
     kw = dict(parse_override(p) for p in args.set or [])
-    for name in ('episodes', 'seed', 'threads'):
+    for name in ('episodes', 'seed', 'threads', 'device', 'dist_backend', 'workers'):
         if getattr(args, name, None) is not None:
             kw[name] = getattr(args, name)
     return recipe(args.recipe, args.ablation, **kw)
 
 
-def _distributed() -> None:
-    """Join a torchrun job when launched by one (env:// rendezvous; gloo on CPU, nccl on GPU)."""
-    if int(os.environ.get('WORLD_SIZE', '1')) > 1:
-        import torch
-        import torch.distributed as dist
-        if not dist.is_initialized():
-            dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+def _distributed(cfg: MetaConfig) -> None:
+    """Join a torchrun job when launched by one (the backend follows the device: placement.py)."""
+    join_process_group(training_device(cfg.device), cfg.dist_backend)
 
 
 def cmd_meta(args: argparse.Namespace) -> int:
     from .trainer import MetaTrainer
     cfg = _config(args)
-    _distributed()
+    _distributed(cfg)
     train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
     val = load_videos('sequences', args.val_data or args.data, args.val_split) if args.val_split else []
     trainer = MetaTrainer(cfg, with_pseudo_videos(cfg, train), val, args.out)
     path = trainer.run()
     from .curves import plot_curves
     plot_curves(Path(args.out))
-    print(f'wrote {path}')
+    if path.suffix == '.pt' and path.name == 'state.pt':
+        print(f'stopped after iteration {trainer.iteration} of {trainer.total_iterations} (stop_after); state in {path}: '
+              f'run the same command to continue')
+    else:
+        print(f'wrote {path}')
     return 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from .prune_trainer import PruneTrainer
     cfg = _config(args)
-    _distributed()
+    _distributed(cfg)
     train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
     path = PruneTrainer(cfg, train, args.meta_checkpoint, args.out).run()
     print(f'wrote {path}')
@@ -70,6 +71,11 @@ def register(sub: Any) -> None:
         p.add_argument('--episodes', type=int, help='override the recipe\'s number of episodes')
         p.add_argument('--seed', type=int)
         p.add_argument('--threads', type=int)
+        p.add_argument('--device', help=f'where training runs: {DEVICE_CHOICES} (default auto; torchrun: cuda:LOCAL_RANK)')
+        p.add_argument('--dist-backend', choices=BACKENDS,
+                       help='torchrun process group (default auto: nccl on CUDA, gloo on the CPU; gloo for several '
+                            'ranks on one GPU)')
+        p.add_argument('--workers', type=int, help='full recipe: frame-decoding DataLoader processes (default 2)')
         p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any MetaConfig field')
         if name == 'meta':
             p.add_argument('--val-split', help='held-out sequences for validation (e.g. val.txt)')

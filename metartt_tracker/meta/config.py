@@ -57,6 +57,13 @@ class MetaConfig:
     val_episodes: int = 32  # fixed episodes per validation pass
     snapshot_every: int = 0  # Adam steps between kept tracker checkpoints snapshots/metartt_EEEEEE.pt (0 = none)
     threads: int = 0  # torch threads (0 = torch's default)
+    device: str = 'auto'  # where training runs: 'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:N'; under torchrun
+    #   a CUDA run takes cuda:LOCAL_RANK
+    dist_backend: str = 'auto'  # torchrun process group: 'auto' (nccl on CUDA, gloo on the CPU) | 'nccl' | 'gloo'
+    #   (gloo also for several ranks on one GPU, which NCCL refuses)
+    workers: int = 2  # full recipe: DataLoader processes decoding episode frames ahead of the device (0 = inline)
+    stop_after: int = 0  # leave (state saved) after this many Adam steps of this session; 0 = run to the end. A
+    #   long run split over sessions (job time limits) resumes with the same command
     # --- pruning (paper §4)
     prune_iters: int = 3000  # pruning-network Adam steps (paper: 30K)
     prune_lr: float = 5e-4  # pruning-network Adam lr (paper: 5e-5 over 30K steps; 10x for 10x fewer steps)

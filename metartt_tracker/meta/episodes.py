@@ -48,8 +48,8 @@ def triplet_loss(pos_out: Tensor, hard_out: Tensor, margin: float, rng: np.rando
     p = F.normalize(pos_out, dim=1)
     h = F.normalize(hard_out, dim=1)
     n = len(p)
-    partner = torch.from_numpy((np.arange(n) + rng.integers(1, n, size=n)) % n)  # never itself
-    negative = torch.from_numpy(rng.integers(len(h), size=n))
+    partner = torch.from_numpy((np.arange(n) + rng.integers(1, n, size=n)) % n).to(p.device)  # never itself
+    negative = torch.from_numpy(rng.integers(len(h), size=n)).to(p.device)
     d_pos = (p - p[partner]).norm(dim=1)
     d_neg = (p - h[negative]).norm(dim=1)
     return F.relu(margin + d_pos - d_neg).mean()

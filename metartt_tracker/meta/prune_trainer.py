@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tqdm import tqdm
 
 from ..backbones import build_backbone
 from ..checkpoint import load_checkpoint, save_checkpoint
+from ..device import describe
 from ..version import code_version
 from ..data import Sequence
 from ..fileio import atomic_write
@@ -34,6 +36,8 @@ from ..pruning import (RECONSTRUCTIONS, PruningNetwork, calibrated_lambdas, chan
 from .config import MetaConfig
 from .episodes import EpisodeRunner, Trajectory
 from .features import FeatureCache
+from .placement import training_device
+from .trainer import RUNTIME_ONLY
 
 STATE = 'prune_state.pt'
 SUBSAMPLE = 256  # samples of each dataset entering the LASSO reconstruction term
@@ -45,7 +49,7 @@ LAMBDA_GAIN = 0.02  # per-step multiplicative lambda correction: slow next to ps
 
 
 def _subsample(x: Tensor, rng: np.random.Generator) -> Tensor:
-    return x if len(x) <= SUBSAMPLE else x[torch.from_numpy(rng.choice(len(x), SUBSAMPLE, replace=False))]
+    return x if len(x) <= SUBSAMPLE else x[torch.from_numpy(rng.choice(len(x), SUBSAMPLE, replace=False)).to(x.device)]
 
 
 def episode_loss(tau: Trajectory, masks: dict[str, Tensor], lam: float | dict[str, float], whole_episode: bool,
@@ -99,11 +103,17 @@ class PruneTrainer:
         self.cfg, self.out, self.target = cfg, Path(out_dir), cfg.prune_target
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
+        self.device = training_device(cfg.device)
         self.meta = load_checkpoint(meta_checkpoint)
         self.tcfg = self.meta.config
+        self.theta0 = {k: v.to(self.device) for k, v in self.meta.head_params.items()}
+        self.alphas = {st: [{k: v.to(self.device) for k, v in a.items()} for a in steps]
+                       for st, steps in self.meta.alphas.items()}
         backbone = build_backbone(self.tcfg.backbone, pretrained=self.meta.backbone_state is None)
         if self.meta.backbone_state is not None:
             backbone.load_state_dict(self.meta.backbone_state)
+        backbone = backbone.to(self.device)
+        print(f'prune-train on {describe(self.device)}', file=sys.stderr)
         self.source = FeatureCache(train, backbone, cfg.frames_per_video, cfg.context, cfg.max_scene, cfg.seed,
                                    desc='caching train maps')
         self.runner = EpisodeRunner(cfg.replace(online_stage=True), self.tcfg, self.source)
@@ -111,7 +121,7 @@ class PruneTrainer:
         self.layer_targets = (layer_targets(self.widths, cfg.prune_target, cfg.prune_layer_targets)
                               if cfg.prune_per_layer else None)
         self.net = PruningNetwork(self.widths, cfg.prune_hidden, cfg.prune_dropout, cfg.prune_static,
-                                  cfg.prune_straight_through)
+                                  cfg.prune_straight_through).to(self.device)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.prune_lr * (STATIC_LR_GAIN if cfg.prune_static else 1))
         self.lam: float | dict[str, float] = cfg.prune_lambda  # per-layer: calibrated on the first episode
         self.iteration, self.log = 0, []
@@ -121,7 +131,8 @@ class PruneTrainer:
         path = self.out / STATE
         if path.is_file():
             s = torch.load(path, map_location='cpu', weights_only=False)
-            if s['config'] != self.cfg.to_dict():
+            now = self.cfg.to_dict()
+            if any(v != now.get(k) for k, v in s['config'].items() if k not in RUNTIME_ONLY):
                 raise ValueError(f'{path}: was written with different settings; use another output folder')
             self.net.load_state_dict(s['net'])
             self.opt.load_state_dict(s['adam'])
@@ -137,10 +148,10 @@ class PruneTrainer:
         """One episode, one Adam step on phi, one lambda adjustment."""
         c, e = self.cfg, self.iteration
         rng = np.random.default_rng((c.seed, 2 ** 30, e))
-        gen = torch.Generator().manual_seed(c.seed * 7919 + e)
+        gen = torch.Generator(device=self.device).manual_seed(c.seed * 7919 + e)
         vi = self.source.usable[int(rng.integers(len(self.source.usable)))]
         with torch.no_grad():
-            tau = self.runner.simulate(self.meta.head_params, self.meta.alphas, vi, rng, gen, create_graph=False)
+            tau = self.runner.simulate(self.theta0, self.alphas, vi, rng, gen, create_graph=False)
         tau = _detached(tau)
         if c.prune_per_layer and not isinstance(self.lam, dict):
             costs = channel_costs(_subsample(torch.cat(tau.d_init), rng), tau.theta_init, c.prune_recon)

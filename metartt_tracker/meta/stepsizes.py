@@ -23,7 +23,7 @@ def step_size_stats(alphas: dict[str, list[dict[str, Tensor]]], alpha_init: floa
         for k, step in enumerate(steps):
             for name in sorted(step):
                 a = step[name].detach().float().flatten()
-                q = torch.quantile(a, torch.tensor([0.05, 0.95]))  # (torch.quantile takes up to 16M values)
+                q = torch.quantile(a, torch.tensor([0.05, 0.95], device=a.device))  # (torch.quantile takes up to 16M values)
                 change = (a - alpha_init).abs() / abs(alpha_init) if alpha_init else a.abs()
                 rows.append({'stage': stage, 'iteration': k + 1, 'param': name, 'numel': a.numel(),
                              'mean': float(a.mean()), 'std': float(a.std()) if a.numel() > 1 else 0.0,

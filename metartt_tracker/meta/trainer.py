@@ -2,9 +2,11 @@
 
 Resumable and reproducible: episode e draws all its randomness from (seed, e), and the state file
 holds the meta-parameters, Adam's state and the logs, so a killed run restarted with the same
-command continues to the same result as an uninterrupted one. Data-parallel across processes
-(`torchrun`, any backend; gloo on CPU): each rank runs a share of every meta-batch and the
-gradients are summed with all_reduce before the Adam step.
+command continues to the same result as an uninterrupted one (on the same device; a run may also
+resume on another device or world size, which changes float rounding only). Data-parallel across
+processes (`torchrun`; NCCL on GPUs, gloo on CPUs, `placement.py`): each rank runs a share of every
+meta-batch on its own device and the gradients are summed with all_reduce before the Adam step.
+The second-order meta-gradient stays in float32.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import csv
 import io
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from ..backbones import build_backbone
+from ..device import describe
 from ..checkpoint import Checkpoint, save_checkpoint
 from ..version import code_version
 from ..config import TrackerConfig, variant_config
@@ -31,19 +35,21 @@ from ..fileio import atomic_write
 from ..model import init_head_params
 from .config import MetaConfig
 from .episodes import EpisodeRunner
-from .features import FeatureCache, LiveFeatures
+from .features import EpisodeFrames, FeatureCache, LiveFeatures
+from .placement import training_device
 from .stepsizes import overall_median_change, step_size_stats
 
 STATE = 'state.pt'
 BEST = 'metartt_best.pt'  # tracker checkpoint of the lowest validation meta-loss so far
-RUNTIME_ONLY = {'threads', 'ckpt_every', 'snapshot_every'}  # settings a resumed run may change without changing its result
+RUNTIME_ONLY = {'threads', 'ckpt_every', 'snapshot_every', 'device', 'dist_backend', 'workers', 'stop_after'}  # settings a resumed
+#   run may change without changing its result (beyond float rounding on another device)
 
 
 def init_alphas(theta: dict[str, Tensor], cfg: MetaConfig, adapted: tuple[str, ...]) -> dict[str, list[dict[str, Tensor]]]:
     """Step sizes of the requested shape, all `alpha_init`: per parameter and iteration, or one scalar."""
     names = [n for n in theta if n.split('.')[0] in adapted]
     if cfg.lr_shape == 'scalar':
-        s = torch.tensor(cfg.alpha_init, requires_grad=True)
+        s = torch.tensor(cfg.alpha_init, device=next(iter(theta.values())).device, requires_grad=True)
         return {'init': [{n: s for n in names} for _ in range(cfg.k_init)],
                 'update': [{n: s for n in names} for _ in range(cfg.k_on)]}
     if cfg.lr_shape != 'per-param':
@@ -86,7 +92,11 @@ class MetaTrainer:
             torch.set_num_threads(cfg.threads)
         # the tracker variant these meta-parameters are for: MetaRTT, or Meta-Tracker without the online stage
         self.tcfg = tracker_cfg or variant_config('metartt' if cfg.online_stage else 'metatracker', backbone=cfg.backbone)
-        self.backbone = build_backbone(cfg.backbone)
+        self.device = training_device(cfg.device)
+        self.backbone = build_backbone(cfg.backbone).to(self.device)
+        if self.rank == 0:
+            print(f'meta-train on {describe(self.device)}, {self.world} process(es)'
+                  + (f', {dist.get_backend()}' if self.world > 1 else ''), file=sys.stderr)
         self.data_names = data_names or [v.name for v in train]
         # episodes=0 exports the untrained meta-parameters (the baseline of "does meta-training help?")
         self.train_src = self._source(train, 'train') if cfg.episodes > 0 else None
@@ -104,10 +114,19 @@ class MetaTrainer:
                                 desc=f'caching {desc} maps')
         return LiveFeatures(videos, self.backbone, c.context, c.max_scene)
 
+    def _prefetch(self) -> None:
+        """Full recipe: decode the frames of this rank's coming episodes in DataLoader workers."""
+        c = self.cfg
+        if not isinstance(self.train_src, LiveFeatures) or c.workers <= 0:
+            return
+        episodes = [it * c.meta_batch + b for it in range(self.iteration, self.total_iterations)
+                    for b in range(c.meta_batch) if b % self.world == self.rank]
+        self.train_src.prefetch(EpisodeFrames(self.train_src, c.seed, episodes), c.workers)
+
     def _init_params(self) -> None:
         c = self.cfg
         feat_dim = self.backbone.out_channels * 9
-        self.theta = {k: v.requires_grad_(True) for k, v in
+        self.theta = {k: v.to(self.device).requires_grad_(True) for k, v in  # drawn on the CPU: same start anywhere
                       init_head_params(feat_dim, self.tcfg.fc_width, torch.Generator().manual_seed(c.seed)).items()}
         self.alphas = init_alphas(self.theta, c, self.tcfg.adaptation.adapted)
         self.bb_params = ({k: v.detach().clone().requires_grad_(True) for k, v in self.backbone.named_parameters()}
@@ -170,8 +189,8 @@ class MetaTrainer:
         return math.ceil(self.cfg.episodes / self.cfg.meta_batch)
 
     def _episode(self, runner: EpisodeRunner, e: int, videos: list[int], create_graph: bool) -> tuple[Tensor, dict]:
-        rng = np.random.default_rng((self.cfg.seed, e))
-        gen = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + e)
+        rng = np.random.default_rng((self.cfg.seed, e))  # EpisodeFrames replays these draws: keep them in step
+        gen = torch.Generator(device=self.device).manual_seed(self.cfg.seed * 1_000_003 + e)
         vi = videos[int(rng.integers(len(videos)))]
         return runner.run(self.theta, self.alphas, vi, rng, gen, self.bb_params, create_graph)
 
@@ -217,7 +236,7 @@ class MetaTrainer:
         for k in range(self.cfg.val_episodes):
             rng = np.random.default_rng((self.cfg.seed, 2 ** 31, k))  # a stream no training episode uses
             vi = self.val_src.usable[k % len(self.val_src.usable)]
-            gen = torch.Generator().manual_seed(k)
+            gen = torch.Generator(device=self.device).manual_seed(k)
             with torch.enable_grad():
                 _, s = self.val_runner.run(self.theta, self.alphas, vi, rng, gen, self.bb_params, create_graph=False)
             stats.append(s)
@@ -258,10 +277,17 @@ class MetaTrainer:
                    disable=self.rank != 0)
         if self.iteration == 0 and self.val_runner and self.rank == 0 and not self.val_log:
             self._validate_and_keep_best()
+        self._prefetch()
+        session = 0
         while self.iteration < self.total_iterations:
             row = self.train_step()
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row.get('on_acc', row['init_acc']):.3f}")
             bar.update(1)
+            session += 1
+            if self.cfg.stop_after and session >= self.cfg.stop_after and self.iteration < self.total_iterations:
+                self._save_state()
+                bar.close()
+                return self.out / STATE  # the same command continues from here
         bar.close()
         return self.export()
 
@@ -277,7 +303,7 @@ class MetaTrainer:
         ck = Checkpoint(cfg, theta, {k: v.detach().clone() for k, v in self.bb_params.items()} if self.bb_params else None,
                         alphas,
                         recipe={**c.to_dict(), 'iterations': self.iteration, 'episodes_run': self.iteration * c.meta_batch,
-                                'world_size': self.world, 'step_sizes': step_size_stats(alphas, c.alpha_init),
+                                'world_size': self.world, 'device': describe(self.device), 'step_sizes': step_size_stats(alphas, c.alpha_init),
                                 'step_size_median_change': overall_median_change(alphas, c.alpha_init)},
                         data=self.data_names, code_version=code_version())
         path = Path(path) if path else self.out / 'metartt.pt'
