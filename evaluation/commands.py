@@ -30,6 +30,8 @@ def load_benchmark(args: argparse.Namespace, dataset: str | None = None) -> Benc
         options[SPLIT_OPTION[kind]] = args.split
     if kind == 'otb' and args.version:
         options['version'] = int(args.version) if args.version.isdigit() else args.version
+        if args.sequences:  # the official list is checked for these only: a partial copy works
+            options['names'] = args.sequences.split(',')
     bench = open_benchmark(root, kind, **options)
     if args.sequences:
         bench = bench.subset(args.sequences.split(','))

@@ -15,6 +15,7 @@ What our experiment subclasses change, and why:
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import os
 from pathlib import Path
@@ -32,7 +33,7 @@ from .regions import check_region, read_regions
 from .results_io import write_got10k_toolkit, write_otb
 
 try:
-    from got10k.datasets import OTB, VOT
+    from got10k.datasets import OTB, UAV123, VOT
     from got10k.experiments import (ExperimentDTB70, ExperimentGOT10k, ExperimentNfS, ExperimentOTB,
                                     ExperimentUAV123, ExperimentVOT)
     from got10k.experiments import otb as _otb_module
@@ -134,7 +135,8 @@ def numpy2_shims() -> Iterator[None]:
 
 
 def _count_jpgs(folder: str) -> int:
-    return sum(len([f for f in files if f.endswith('.jpg')]) for _, _, files in os.walk(folder))
+    """.jpg files the toolkit reads: those directly in the folder."""
+    return len(glob.glob(os.path.join(folder, '*.jpg')))
 
 
 def _offline(cls: type) -> Any:
@@ -213,12 +215,21 @@ class LocalOTB(_OTBRecords, ExperimentOTB):
         self._adopt(root_dir)
 
 
+def _uav123_root(self: Any, root_dir: str, version: str) -> None:
+    """got10k's UAV123 check wants more than 3 entries in the root (a full copy); we want its two folders."""
+    missing = [d for d in ('anno', 'data_seq') if not os.path.isdir(os.path.join(root_dir, d))]
+    if missing:
+        raise FileNotFoundError(f'{root_dir}: no {" or ".join(missing)}/ folder (UAV123 layout: anno/{version}/<seq>.txt, '
+                                f'data_seq/UAV123/<folder>/%06d.jpg)')
+
+
 class LocalUAV123(_OTBRecords, ExperimentUAV123):
     """ExperimentUAV123 on the sequences present (annotation and frame folder both there)."""
 
     def __init__(self, root_dir: str, version: str = 'UAV123', result_dir: str = 'results',
                  report_dir: str = 'reports') -> None:
-        super().__init__(root_dir, version, result_dir, report_dir)
+        with _swapped(UAV123, '_check_integrity', _uav123_root), contextlib.redirect_stdout(io.StringIO()):
+            super().__init__(root_dir, version, result_dir, report_dir)  # silences its per-sequence warnings
         self._adopt(root_dir)
 
 
@@ -271,6 +282,9 @@ class LocalVOT(_LocalExperiment, ExperimentVOT):
             raise FileNotFoundError(f'{listing}: VOT sequence list not found')
         with _swapped(_vot_module, 'VOT', _offline(VOT)), contextlib.redirect_stdout(io.StringIO()):
             super().__init__(root_dir, version, read_image, experiments, result_dir, report_dir)
+        ds = self.dataset  # vot-toolkit keeps frames in <seq>/color/; got10k reads them beside groundtruth.txt
+        ds.seq_dirs = [os.path.join(d, 'color') if not glob.glob(os.path.join(d, '*.jpg'))
+                       and glob.glob(os.path.join(d, 'color', '*.jpg')) else d for d in ds.seq_dirs]
         self._adopt(root_dir)
 
     def run(self, tracker: Any, visualize: bool = False) -> None:

@@ -13,6 +13,8 @@ checkpoint is given; otherwise a commented-out one says how to add it.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import shlex
 import sys
@@ -95,22 +97,28 @@ def _buildable(variant: str) -> bool:
 
 def plan_specs(base: TrackerSpec, variants: Sequence[str],
                checkpoints: Sequence[str]) -> tuple[list[TrackerSpec], list[str]]:
-    """Specs for the requested variants -> (specs, skipped). Meta-learned variants run on the shipped
-    weights when the package has them, else only through `checkpoints`."""
-    specs, skipped = [], []
+    """Specs for the requested variants -> (specs, skipped), each with the base's backbone, seed, overrides,
+    threads and device. Meta-learned variants run on the shipped weights when the package has them, else only
+    through `checkpoints`; a checkpoint named like a variant entry (`--checkpoint weights/metartt.pt`)
+    replaces that entry: the file asked for is what runs under the name."""
+    by_label: dict[str, TrackerSpec] = {}
+    skipped = []
     for v in variants:
         if not _buildable(v):
             skipped.append(v)
         else:
-            specs.append(TrackerSpec(v, base.backbone, None, base.seed, dict(base.overrides), base.threads))
+            spec = dataclasses.replace(base, variant=v, checkpoint=None)
+            by_label[spec.label] = spec
+    from_files: dict[str, TrackerSpec] = {}
     for ckpt in checkpoints:
         if not Path(ckpt).is_file():
             raise FileNotFoundError(f'{ckpt}: checkpoint not found')
-        specs.append(TrackerSpec(base.variant, base.backbone, str(Path(ckpt).resolve()), base.seed,
-                                 dict(base.overrides), base.threads))
-    labels = [s.label for s in specs]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f'tracker names collide: {labels}')
+        spec = dataclasses.replace(base, checkpoint=str(Path(ckpt).resolve()))
+        if spec.label in from_files:
+            raise ValueError(f'tracker names collide: two checkpoints named {spec.label!r} '
+                             f'({from_files[spec.label].checkpoint}, {spec.checkpoint}); rename one file')
+        from_files[spec.label] = spec
+    specs = list({**by_label, **from_files}.values())
     return specs, [v for v in skipped if v not in {s.label for s in specs}]
 
 

@@ -148,3 +148,19 @@ def test_bad_inputs_are_named_and_leave_no_results(tmp_path, capsys, car, damage
 def test_missing_root_is_an_error(tmp_path, capsys):
     assert main(['eval', 'dtb70', '--root', str(tmp_path / 'nope')]) == 2
     assert 'nope: benchmark root folder not found' in capsys.readouterr().err
+
+
+def test_vot_frames_in_color_and_a_partial_uav123_copy(tmp_path, car):
+    """vot-toolkit keeps VOT frames in <seq>/color/ (got10k reads them beside groundtruth.txt); a UAV123 copy with
+    some sequences used to fail got10k's 'more than 3 entries in the root' check."""
+    export_dataset([car], tmp_path / 'VOT', 'vot')
+    assert (tmp_path / 'VOT/davis_car-shadow/color').is_dir()
+    exp = g.make_experiment('vot', tmp_path / 'VOT', tmp_path / 'results', tmp_path / 'reports')
+    assert len(exp.dataset[0][0]) == N and exp.dataset[0][0][0].endswith('color/00000001.jpg')
+    (tmp_path / 'UAV').mkdir()
+    with pytest.raises(FileNotFoundError, match='no anno or data_seq/ folder'):
+        g.make_experiment('uav123', tmp_path / 'UAV')
+    (tmp_path / 'UAV/anno/UAV123').mkdir(parents=True)
+    (tmp_path / 'UAV/data_seq/UAV123').mkdir(parents=True)
+    with pytest.raises(ValueError, match='no sequences of this benchmark found'):
+        g.make_experiment('uav123', tmp_path / 'UAV')

@@ -121,3 +121,18 @@ def test_meta_variants_use_the_shipped_weights_when_the_package_has_them(tmp_pat
     assert [s.label for s in specs] == ['metartt', 'metartt-prune'] and skipped == []
     monkeypatch.setattr(shipped, 'weights_dir', lambda: tmp_path / 'no-shipped-weights')
     assert plan_specs(TrackerSpec(), ['rtmdnet-5-5', 'metartt'], []) == ([TrackerSpec('rtmdnet-5-5')], ['metartt'])
+
+
+def test_checkpoint_named_like_a_variant_replaces_its_entry_and_every_entry_keeps_the_device(tmp_path):
+    """README: `vot init ws --checkpoint weights/metartt.pt` used to fail on 'tracker names collide'."""
+    from metartt_tracker.integrations.vot_workspace import plan_specs
+    from metartt_tracker.shipped import pretrained_path
+    base = TrackerSpec(device='cpu', threads=1)
+    specs, _ = plan_specs(base, ['rtmdnet', 'metartt'], [str(pretrained_path('metartt'))])
+    assert [s.label for s in specs] == ['rtmdnet', 'metartt'] and specs[1].checkpoint
+    assert all(s.device == 'cpu' and s.threads == 1 for s in specs)
+    other = tmp_path / 'x' / 'metartt.pt'
+    other.parent.mkdir()
+    other.write_bytes(pretrained_path('metartt').read_bytes())
+    with pytest.raises(ValueError, match="two checkpoints named 'metartt'"):
+        plan_specs(base, [], [str(pretrained_path('metartt')), str(other)])

@@ -201,7 +201,8 @@ def _missing(root: Path, wanted: list[str], found: list[str], what: str) -> None
     lost = [n for n in wanted if n not in found]
     if lost:
         raise FileNotFoundError(f'{root}: {len(lost)} {what} sequence(s) missing, e.g. {lost[:5]} '
-                                f'(nothing is downloaded; pass names= to read a subset)')
+                                f'(nothing is downloaded; read a subset with --sequences a,b (Python: names=[...])'
+                                f'{", or drop --version to take every annotated folder" if what.startswith("OTB") else ""})')
 
 
 # --------------------------------------------------------------------------- OTB family
