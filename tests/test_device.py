@@ -107,7 +107,7 @@ def _car_frames_rgb(n: int) -> list[np.ndarray]:
 
 @pytest.mark.parametrize('variant', ['rtmdnet', 'metartt-prune'])
 def test_cpu_boxes_are_those_of_the_code_before_the_device_work(variant):
-    """Same seed, same boxes on the bundled sample as b600728 (reports/2026-12-01-gpu/boxes_cpu_unchanged.py wrote
+    """Same seed, same boxes on the bundled sample as b600728 (reports/2026-12-01-gpu/README.md says how
     the reference: default backbone, shipped weights, seed 0, one thread), to 1e-4 px."""
     ref = np.loadtxt(DATA / f'cpu_boxes_b600728_car-shadow_{variant}.txt', delimiter=',')
     gt = np.loadtxt(SAMPLES / 'davis_car-shadow' / 'groundtruth.txt', delimiter=',')

@@ -7,6 +7,9 @@ the package found at SRC (a checkout of any commit) and writes '%.6f' boxes to O
     OMP_NUM_THREADS=1 .venv/bin/python reports/2026-12-01-consolidation/boxes_before_after.py /tmp/old /tmp/old6
     OMP_NUM_THREADS=1 .venv/bin/python reports/2026-12-01-consolidation/boxes_before_after.py . /tmp/new6
     .venv/bin/python reports/2026-12-01-consolidation/boxes_before_after.py --compare /tmp/old6 /tmp/new6
+
+An optional third argument names the backbone of the rtmdnet runs (default lite0, as issue 14 compared);
+issue 17 compared the default backbone (nano16; reports/2026-12-01-gpu/README.md).
 """
 import sys
 from pathlib import Path
@@ -27,7 +30,7 @@ def frames_of(seq: str) -> list[np.ndarray]:
         frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
 
 
-def track(src: str, out: str) -> None:
+def track(src: str, out: str, backbone: str = 'lite0') -> None:
     sys.path.insert(0, src)
     import torch
     torch.set_num_threads(1)
@@ -38,7 +41,7 @@ def track(src: str, out: str) -> None:
     Path(out).mkdir(parents=True, exist_ok=True)
     for seq, variant in NAMES:
         gt = np.loadtxt(SAMPLES / seq / 'groundtruth.txt', delimiter=',')
-        boxes = build_tracker(variant, 'lite0', None, 0).track(frames_of(seq), gt[0]).boxes
+        boxes = build_tracker(variant, backbone, None, 0).track(frames_of(seq), gt[0]).boxes
         np.savetxt(f'{out}/{seq}_{variant}.txt', boxes, fmt='%.6f', delimiter=',')
 
 
@@ -53,4 +56,4 @@ def compare(a: str, b: str) -> None:
 
 
 if __name__ == '__main__':
-    compare(*sys.argv[2:4]) if sys.argv[1] == '--compare' else track(*sys.argv[1:3])
+    compare(*sys.argv[2:4]) if sys.argv[1] == '--compare' else track(*sys.argv[1:4])
