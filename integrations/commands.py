@@ -42,6 +42,9 @@ def cmd_vot_init(args: argparse.Namespace) -> int:
     ws = create_workspace(args.workspace, args.sequences, specs, args.stack, args.timeout, args.max_frames, eao,
                           missing, args.force)
     names = ' '.join(s.label for s in specs)
+    for s in specs:
+        if s.checkpoint and s.label in args.variants.split(','):
+            print(f'note: entry {s.label!r} runs {s.checkpoint} (the --checkpoint of that name replaces the variant)')
     print(f'workspace {ws}: trackers {names}\n  cd {ws} && vot evaluate {names} && vot analysis --name run {names}')
     return 0
 

@@ -107,13 +107,13 @@ def plan_specs(base: TrackerSpec, variants: Sequence[str],
         if not _buildable(v):
             skipped.append(v)
         else:
-            spec = dataclasses.replace(base, variant=v, checkpoint=None)
+            spec = dataclasses.replace(base, variant=v, checkpoint=None, overrides=dict(base.overrides))
             by_label[spec.label] = spec
     from_files: dict[str, TrackerSpec] = {}
     for ckpt in checkpoints:
         if not Path(ckpt).is_file():
             raise FileNotFoundError(f'{ckpt}: checkpoint not found')
-        spec = dataclasses.replace(base, checkpoint=str(Path(ckpt).resolve()))
+        spec = dataclasses.replace(base, checkpoint=str(Path(ckpt).resolve()), overrides=dict(base.overrides))
         if spec.label in from_files:
             raise ValueError(f'tracker names collide: two checkpoints named {spec.label!r} '
                              f'({from_files[spec.label].checkpoint}, {spec.checkpoint}); rename one file')

@@ -41,11 +41,10 @@ def minibatches(pos: Tensor, neg: Tensor, steps: int, cfg: AdaptationConfig,
     """Yield (positive batch, negative candidates) per step; `hard_negatives` then picks the hardest
     candidates with the weights of that step."""
     n_cand = max(cfg.batch_neg_cand, cfg.batch_neg)
-    pos_idx = _index_stream(len(pos), cfg.batch_pos, steps, rng)
-    neg_idx = _index_stream(len(neg), n_cand, steps, rng)
-    for it in range(steps):
-        yield (pos[torch.from_numpy(pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos]).to(pos.device)],
-               neg[torch.from_numpy(neg_idx[it * n_cand:(it + 1) * n_cand]).to(neg.device)])
+    pos_idx = torch.from_numpy(_index_stream(len(pos), cfg.batch_pos, steps, rng)).to(pos.device, non_blocking=True)
+    neg_idx = torch.from_numpy(_index_stream(len(neg), n_cand, steps, rng)).to(neg.device, non_blocking=True)
+    for it in range(steps):  # the whole update's indices crossed to the device in two copies
+        yield (pos[pos_idx[it * cfg.batch_pos:(it + 1) * cfg.batch_pos]], neg[neg_idx[it * n_cand:(it + 1) * n_cand]])
 
 
 def hard_negatives(params: Params, candidates: Tensor, cfg: AdaptationConfig) -> Tensor:

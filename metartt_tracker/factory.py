@@ -88,6 +88,10 @@ class TrackerSpec:
     device: str = 'auto'  # where the tracker runs (TrackerConfig.device): 'auto', 'cpu', 'cuda', 'cuda:N'
 
     def __post_init__(self) -> None:
+        if 'device' in self.overrides:  # `--override device=cuda`, from_variant(..., device=...): into the one field
+            overrides = dict(self.overrides)
+            self.device = str(overrides.pop('device'))
+            self.overrides = overrides
         if self.variant not in VARIANTS:
             raise ValueError(f'unknown variant {self.variant!r}; choose one of {sorted(VARIANTS)}')
         if self.backbone not in BACKBONES:

@@ -39,10 +39,12 @@ def to_tensor(image: object, device: torch.device | str | None = None) -> Tensor
         raise TypeError(f'expected a PIL image or numpy array, got {type(image).__name__}')
     if arr.shape[0] < 2 or arr.shape[1] < 2:
         raise ValueError(f'frame of {arr.shape[1]}x{arr.shape[0]} px is too small to track in')
-    # uint8 crosses to the device (a quarter of float32's bytes), then becomes float there
+    # uint8 crosses to the device (a quarter of float32's bytes), then becomes float there. Host-to-device copies
+    # of the per-frame path are non_blocking: from pageable memory CUDA stages them at once without waiting for
+    # the queued work (a blocking copy synchronises the stream)
     if not (arr.flags.writeable and arr.flags.c_contiguous):  # torch wants writable memory (PIL's is read-only)
         arr = np.array(arr, order='C')
-    return torch.from_numpy(arr).to(device or 'cpu').permute(2, 0, 1).float().contiguous()
+    return torch.from_numpy(arr).to(device or 'cpu', non_blocking=True).permute(2, 0, 1).float().contiguous()
 
 
 @dataclass
@@ -86,8 +88,8 @@ def crop(image: Tensor, scenes: list[Scene]) -> Tensor:
     for s in scenes:
         xs = s.box[0] + np.arange(ow) / s.scale[0]
         ys = s.box[1] + np.arange(oh) / s.scale[1]
-        gx = torch.from_numpy(xs * 2.0 / max(w - 1, 1) - 1.0).float().to(image.device)
-        gy = torch.from_numpy(ys * 2.0 / max(h - 1, 1) - 1.0).float().to(image.device)
+        gx = torch.from_numpy(xs * 2.0 / max(w - 1, 1) - 1.0).float().to(image.device, non_blocking=True)
+        gy = torch.from_numpy(ys * 2.0 / max(h - 1, 1) - 1.0).float().to(image.device, non_blocking=True)
         grids.append(torch.stack(torch.meshgrid(gy, gx, indexing='ij')[::-1], dim=-1))
     grid = torch.stack(grids)
     src = image[None].expand(len(scenes), -1, -1, -1)

@@ -132,8 +132,10 @@ class MetaRTTTracker:
                 f"variant {self.cfg.variant!r} prunes channels with a trained pruning network, but none was given: "
                 f"pass a checkpoint made by `metartt train prune` (--checkpoint FILE)")
         self.device = resolve_device(self.cfg.device)  # where every tensor of this tracker lives
+        if self.device.type == 'cuda':  # same seed, same boxes on a GPU too: no run-to-run choice of conv algorithm
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
         backbone = backbone if backbone is not None else build_backbone(self.cfg.backbone)
-        self.backbone = backbone.to(self.device)
+        self.backbone = backbone.to(self.device)  # nn.Module.to moves the given backbone itself
         self.seed = seed  # seed of the next init(); every random choice of a sequence derives from it
         self.alphas = _on(alphas, self.device)
         self.pruner = pruner.eval().to(self.device) if pruner is not None else None
@@ -196,11 +198,11 @@ class MetaRTTTracker:
         xy = np.stack([s.box[:2] for s in scenes])[which]
         sc = np.stack([s.scale for s in scenes])[which]
         with self.timer('roi_align'):
-            dev = fmaps.device
-            rois = boxes_to_rois(torch.from_numpy(boxes).float().to(dev), torch.from_numpy(xy).float().to(dev),
-                                 torch.from_numpy(sc).float().to(dev), self.cfg.geometry.roi_padding,
+            host = torch.from_numpy(np.concatenate([boxes, xy, sc], axis=1).astype(np.float32))
+            geo = host.to(fmaps.device, non_blocking=True)  # one copy (see scene.to_tensor)
+            rois = boxes_to_rois(geo[:, :4], geo[:, 4:6], geo[:, 6:8], self.cfg.geometry.roi_padding,
                                  bb.receptive_field, bb.origin)
-            idx = torch.from_numpy(which).to(dev)
+            idx = torch.from_numpy(which).to(fmaps.device, non_blocking=True)
             out = [roi_features(fmaps, rois[s:s + ROI_CHUNK], 1.0 / bb.stride, idx[s:s + ROI_CHUNK])
                    for s in range(0, len(boxes), ROI_CHUNK)]
         return torch.cat(out) if out else torch.zeros(0, self.state.feat_dim, device=fmaps.device)
@@ -246,7 +248,8 @@ class MetaRTTTracker:
                 feats[gi].append(self._roi_feats(fmap, [scene], boxes[sel]))
         order = [np.argsort(np.concatenate([np.flatnonzero(w == k) for k in range(len(scenes))]), kind='stable')
                  for _, w in picks]
-        return [torch.cat(f)[torch.from_numpy(o).to(self.device)] for f, o in zip(feats, order)], [b for b, _ in picks]
+        return ([torch.cat(f)[torch.from_numpy(o).to(self.device, non_blocking=True)] for f, o in zip(feats, order)],
+                [b for b, _ in picks])
 
     def _augmented_feats(self, image: Tensor, target: np.ndarray) -> tuple[Tensor, Tensor, Tensor, np.ndarray]:
         """RT-MDNet's extra first-frame crops: target-centred, 1.8x target, shifted and rescaled."""

@@ -1,10 +1,19 @@
-"""Shared fixtures: the bundled sample sequences and a fast tracker configuration."""
+"""Shared fixtures: the bundled sample sequences and a fast tracker configuration.
+
+The suite runs on the CPU everywhere (same numbers as CI): a GPU is hidden unless METARTT_TEST_CUDA=1, which
+`make gpu-check` sets for the device-parametrised tests (tests/test_device.py, `cuda` cases).
+"""
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-import pytest
-import torch
+if os.environ.get('METARTT_TEST_CUDA') != '1':
+    os.environ['CUDA_VISIBLE_DEVICES'] = ''  # before torch first asks CUDA for its devices
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / 'samples'

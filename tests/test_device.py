@@ -143,13 +143,34 @@ def test_a_meta_training_step_and_a_pruning_step_on_each_device(device, videos, 
     assert np.isfinite(row['loss']) and all(p.device.type == trainer.device.type for p in after)
     assert any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, after))
     ckpt = trainer.export()
-    assert load_checkpoint(ckpt).recipe['device'].startswith(trainer.device.type)  # the log says where it ran
+    rec = load_checkpoint(ckpt).recipe
+    assert rec['ran_on'].startswith(trainer.device.type) and rec['device'] == device  # where it ran, what was asked
     pruner = PruneTrainer(cfg, videos, ckpt, tmp_path / 'prune')
     step = pruner.step()
     assert np.isfinite(step['loss']) and all(p.device.type == pruner.device.type for p in pruner.net.parameters())
     # a checkpoint trained on one device tracks on the CPU
-    t = MetaRTTTracker.from_checkpoint(pruner.export(), device='cpu', **{'geometry.n_aug_crops': 8})
+    pruned = pruner.export()
+    assert load_checkpoint(pruned).recipe['pruning']['ran_on'].startswith(pruner.device.type)
+    t = MetaRTTTracker.from_checkpoint(pruned, device='cpu', **{'geometry.n_aug_crops': 8})
     assert t.device == torch.device('cpu')
+    assert MetaRTTTracker.from_variant('rtmdnet', device='cpu').device == torch.device('cpu')
+    assert TrackerSpec('rtmdnet', overrides={'device': 'cpu'}) == TrackerSpec('rtmdnet', device='cpu')
+
+
+def test_stop_after_ends_a_session_with_its_state_and_the_same_command_finishes(videos, tmp_path):
+    from metartt_tracker.meta.config import recipe
+    from metartt_tracker.meta.pipeline import _finished
+    from metartt_tracker.meta.prune_trainer import PruneTrainer
+    from metartt_tracker.meta.trainer import MetaTrainer
+    cfg = recipe('compact', **{**TINY, 'prune_iters': 3}, device='cpu')
+    assert MetaTrainer(cfg.replace(stop_after=1), videos, [], tmp_path / 'm').run().name == 'state.pt'
+    with pytest.raises(RuntimeError, match='stopped early'):
+        _finished(tmp_path / 'm' / 'state.pt', tmp_path / 'out.pt')
+    again = MetaTrainer(cfg, videos, [], tmp_path / 'm')
+    assert again.iteration == 1 and again.run().name == 'metartt.pt' and again.iteration == 2
+    pruner = PruneTrainer(cfg.replace(stop_after=2), videos, tmp_path / 'm' / 'metartt.pt', tmp_path / 'p')
+    assert pruner.run().name == 'prune_state.pt' and pruner.iteration == 2
+    assert PruneTrainer(cfg, videos, tmp_path / 'm' / 'metartt.pt', tmp_path / 'p').run().name == 'metartt-prune.pt'
 
 
 def test_resume_on_another_device_or_world_size_is_allowed(videos, tmp_path):
@@ -180,7 +201,10 @@ def test_full_recipe_frames_decoded_by_dataloader_workers_train_identically(vide
 
 def test_backend_follows_the_device():
     assert backend_for(torch.device('cpu')) == 'gloo' and backend_for(torch.device('cuda', 0)) == 'nccl'
-    assert backend_for(torch.device('cuda', 0), 'gloo') == 'gloo'  # several ranks on one GPU
+    assert backend_for(torch.device('cuda', 0), 'gloo') == 'gloo'
+    assert backend_for(torch.device('cuda', 0), shared=True) == 'gloo'  # several ranks on one GPU: NCCL refuses
+    with pytest.raises(DeviceError, match='share one GPU'):
+        backend_for(torch.device('cuda', 0), 'nccl', shared=True)
     with pytest.raises(DeviceError, match='nccl all-reduces CUDA tensors only'):
         backend_for(torch.device('cpu'), 'nccl')
     with pytest.raises(ValueError, match='unknown distributed backend'):
@@ -193,7 +217,7 @@ def _rank(rank: int, port: int, out: str) -> None:
     os.environ.update(WORLD_SIZE='2', RANK=str(rank), LOCAL_RANK=str(rank), MASTER_ADDR='127.0.0.1',
                       MASTER_PORT=str(port))
     torch.cuda.is_available = lambda: True  # the old code then picked NCCL and failed on CPU tensors
-    backend = join_process_group(torch.device('cpu'))
+    backend = join_process_group('cpu')
     x = torch.full((3,), float(rank + 1))
     dist.all_reduce(x)
     if rank == 0:

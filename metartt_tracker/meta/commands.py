@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config import parse_override
 from ..device import DEVICE_CHOICES
-from .placement import BACKENDS, join_process_group, training_device
+from .placement import BACKENDS, join_process_group
 from .config import ABLATIONS, RECIPES, MetaConfig, recipe
 from .pipeline import load_videos, with_pseudo_videos
 
@@ -22,7 +22,7 @@ def _config(args: argparse.Namespace) -> MetaConfig:
 
 def _distributed(cfg: MetaConfig) -> None:
     """Join a torchrun job when launched by one (the backend follows the device: placement.py)."""
-    join_process_group(training_device(cfg.device), cfg.dist_backend)
+    join_process_group(cfg.device, cfg.dist_backend)
 
 
 def cmd_meta(args: argparse.Namespace) -> int:
@@ -49,7 +49,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
     _distributed(cfg)
     train = load_videos(args.dataset_type, args.data, args.split, args.coco_images)
     path = PruneTrainer(cfg, train, args.meta_checkpoint, args.out).run()
-    print(f'wrote {path}')
+    print(f'stopped early (stop_after); state in {path}: run the same command to continue' if path.name == 'prune_state.pt'
+          else f'wrote {path}')
     return 0
 
 

@@ -51,6 +51,14 @@ def with_pseudo_videos(cfg: MetaConfig, videos: list) -> list:
     return list(videos) + frame_pseudo_videos(videos, cfg.pseudo_videos, seed=cfg.seed)
 
 
+def _finished(made: Path, out_path: Path) -> Path:
+    """A trainer's checkpoint, or an error when `stop_after` left it at a saved state."""
+    if made.name in ('state.pt', 'prune_state.pt'):
+        raise RuntimeError(f'{made}: training stopped early (stop_after) with its state saved; run again to finish '
+                           f'it and write {out_path}')
+    return made
+
+
 def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', ablation: str = 'metartt', *,
           data: str | Path, split: str | Path | None = None, val_split: str | Path | None = None,
           dataset_type: str = 'sequences', threads: int = 1, **overrides: Any) -> Path:
@@ -67,12 +75,12 @@ def train(recipe_name: str, out_path: str | Path, variant: str = 'metartt', abla
                   dataset_type=dataset_type, threads=threads, **overrides)
         from .prune_trainer import PruneTrainer
         cfg = recipe(recipe_name, threads=threads, **{**PRUNE_ABLATIONS[ablation], **overrides})
-        made = PruneTrainer(cfg, train_videos, meta_ckpt, work).run()
+        made = _finished(PruneTrainer(cfg, train_videos, meta_ckpt, work).run(), out_path)
     else:
         from .trainer import BEST, MetaTrainer
         cfg = recipe(recipe_name, ablation, threads=threads, **overrides)
         val = load_videos('sequences', str(data), str(val_split)) if val_split else []  # as `train meta --val-split`
-        made = MetaTrainer(cfg, with_pseudo_videos(cfg, train_videos), val, work).run()
+        made = _finished(MetaTrainer(cfg, with_pseudo_videos(cfg, train_videos), val, work).run(), out_path)
         if val and (work / BEST).is_file():
             made = work / BEST
     return atomic_write(out_path, lambda tmp: shutil.copyfile(made, tmp))

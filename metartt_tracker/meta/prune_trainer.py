@@ -182,6 +182,7 @@ class PruneTrainer:
         """Train to `prune_iters` steps (continuing a saved state) and write the checkpoint."""
         c = self.cfg
         bar = tqdm(total=c.prune_iters, initial=self.iteration, desc='prune-train', unit='step')
+        session = 0
         while self.iteration < c.prune_iters:
             row = self.step()
             self.log.append(row)
@@ -191,6 +192,11 @@ class PruneTrainer:
             bar.update(1)
             if self.iteration % c.ckpt_every == 0 or self.iteration == c.prune_iters:
                 self._save()
+            session += 1
+            if c.stop_after and session >= c.stop_after and self.iteration < c.prune_iters:
+                self._save()
+                bar.close()
+                return self.out / STATE  # the same command continues from here
         bar.close()
         return self.export()
 
@@ -200,7 +206,7 @@ class PruneTrainer:
         ck = self.meta
         ck.config = cfg
         ck.pruning = network_to_dict(self.net.eval(), self.widths, self.cfg.prune_hidden, self.cfg.prune_dropout)
-        ck.recipe = {**ck.recipe, 'pruning': {**self.cfg.to_dict(), 'final_lambda': self.lam,
+        ck.recipe = {**ck.recipe, 'pruning': {**self.cfg.to_dict(), 'ran_on': describe(self.device), 'final_lambda': self.lam,
                                               'iterations': self.iteration, 'target_rate': self.target,
                                               'layer_targets': self.layer_targets}}
         ck.code_version, ck.created = code_version(), ''

@@ -2,8 +2,9 @@
 
 Resumable and reproducible: episode e draws all its randomness from (seed, e), and the state file
 holds the meta-parameters, Adam's state and the logs, so a killed run restarted with the same
-command continues to the same result as an uninterrupted one (on the same device; a run may also
-resume on another device or world size, which changes float rounding only). Data-parallel across
+command continues to the same result as an uninterrupted one on the CPU (on a GPU, backward passes that
+accumulate with atomics vary in the last bits from run to run); a run may also resume on another device or
+world size, which changes float rounding only. Data-parallel across
 processes (`torchrun`; NCCL on GPUs, gloo on CPUs, `placement.py`): each rank runs a share of every
 meta-batch on its own device and the gradients are summed with all_reduce before the Adam step.
 The second-order meta-gradient stays in float32.
@@ -303,7 +304,7 @@ class MetaTrainer:
         ck = Checkpoint(cfg, theta, {k: v.detach().clone() for k, v in self.bb_params.items()} if self.bb_params else None,
                         alphas,
                         recipe={**c.to_dict(), 'iterations': self.iteration, 'episodes_run': self.iteration * c.meta_batch,
-                                'world_size': self.world, 'device': describe(self.device), 'step_sizes': step_size_stats(alphas, c.alpha_init),
+                                'world_size': self.world, 'ran_on': describe(self.device), 'step_sizes': step_size_stats(alphas, c.alpha_init),
                                 'step_size_median_change': overall_median_change(alphas, c.alpha_init)},
                         data=self.data_names, code_version=code_version())
         path = Path(path) if path else self.out / 'metartt.pt'
