@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from metartt_tracker.data.attributes import Attributes
 from metartt_tracker.data.benchmarks import Benchmark
 
@@ -48,7 +46,7 @@ def _ope_rep(bench: Benchmark, source: ResultSource, attrs: Attributes, conv: st
             pooled = M.FramePasses.concat(passes.values(), (attrs.mask(s, attr) for s in bench))
             curves = pooled.curves()
         else:
-            per_seq = [c for s in bench if attrs.mask(s, attr)[:1].all() and len(s)
+            per_seq = [c for s in bench if attr in attrs.sequences.get(s.name, ())
                        for c in [passes[s.name].curves()] if c is not None]
             curves = M.mean_curves(per_seq) if per_seq else None
         if curves is not None:
