@@ -96,3 +96,11 @@ def score_supervised_attributes(bench: Benchmark, source: ResultSource, attrs: A
             out.values[attr] = {r: {'accuracy': s / n if n else float('nan'), 'failures': float(f)}
                                 for r, (s, n, f) in by_rep.items()}
     return out
+
+
+def score_attributes(bench: Benchmark, sources: list[ResultSource], attrs: Attributes, protocol: str = 'ope',
+                     conv: str = 'metartt', repetitions: int | None = None) -> list[AttributeScores]:
+    """Every source's per-attribute scores under a protocol ('ope' or 'supervised')."""
+    if protocol == 'ope':
+        return [score_ope_attributes(bench, s, attrs, conv, repetitions) for s in sources]
+    return [score_supervised_attributes(bench, s, attrs, repetitions) for s in sources]

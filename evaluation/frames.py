@@ -21,7 +21,7 @@ import pandas as pd
 from metartt_tracker.data.attributes import Attributes, read_attributes
 from metartt_tracker.data.benchmarks import Benchmark, open_benchmark
 
-from .attributes import AttributeScores, score_ope_attributes, score_supervised_attributes
+from .attributes import AttributeScores, score_attributes
 from .scoring import ResultSource, Scores, score_ope
 
 # --------------------------------------------------------------------------- rendering
@@ -43,7 +43,7 @@ def display(header: list[str], body: list[list[str]], left: int = 1) -> pd.DataF
 
 
 def to_text(df: pd.DataFrame, title: str, note: str = '') -> str:
-    """Aligned plain text: first column left, the others right, a rule under the header."""
+    """Aligned plain text: the leading label columns left, the others right, a rule under the header."""
     header, cells, left = df.attrs['header'], df.astype(str), df.attrs.get('left', 1)
     widths = [max([len(h), *cells[c].str.len()]) for h, c in zip(header, cells.columns)]
 
@@ -57,18 +57,18 @@ def to_text(df: pd.DataFrame, title: str, note: str = '') -> str:
 
 def to_markdown(df: pd.DataFrame, title: str, note: str = '') -> str:
     """A GitHub-flavoured Markdown table (pandas + tabulate, columns padded)."""
-    header = [h.replace('|', '\\|') for h in df.attrs['header']]
+    header, left = [h.replace('|', '\\|') for h in df.attrs['header']], df.attrs.get('left', 1)
     body = df.map(lambda v: str(v).replace('|', '\\|'))
     table = body.to_markdown(index=False, headers=header, tablefmt='pipe', disable_numparse=True,
-                             colalign=['left'] * df.attrs.get('left', 1) + ['right'] * (len(header) - df.attrs.get('left', 1)))
+                             colalign=['left'] * left + ['right'] * (len(header) - left))
     return '\n'.join([f'**{title}**', '', table] + (['', note] if note else [])) + '\n'
 
 
 def to_latex(df: pd.DataFrame, title: str, note: str = '') -> str:
     """A booktabs LaTeX table (needs \\usepackage{booktabs})."""
-    header = [tex(h) for h in df.attrs['header']]
+    header, left = [tex(h) for h in df.attrs['header']], df.attrs.get('left', 1)
     tabular = df.map(tex).to_latex(index=False, header=header, escape=False,
-                                   column_format='l' * df.attrs.get('left', 1) + 'r' * (len(header) - df.attrs.get('left', 1)))
+                                   column_format='l' * left + 'r' * (len(header) - left))
     lines = ['\\begin{table}[t]', '\\centering', f'\\caption{{{tex(title)}}}', tabular.rstrip('\n')]
     if note:
         lines.append(f'\\par\\smallskip{{\\footnotesize {tex(note)}}}')
@@ -98,16 +98,16 @@ def sequence_frame(scores: list[Scores]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def attribute_frame(scores: list[AttributeScores], attrs: Attributes, bench: Benchmark) -> pd.DataFrame:
+def attribute_frame(scores: list[AttributeScores], attrs: Attributes, counts: dict[str, int]) -> pd.DataFrame:
     """One row per (tracker, attribute, repetition) with the attribute's scores and how many sequences / frames
-    carry it."""
+    carry it (`counts`)."""
     rows = []
     unit = 'frames' if attrs.per_frame else 'sequences'
     for sc in scores:
         for attr, by_rep in sc.values.items():
             for rep, values in by_rep.items():
                 rows.append({'tracker': sc.label, 'attribute': attr, 'name': attrs.names[attr],
-                             unit: attrs.count(bench, attr), 'repetition': rep, **values})
+                             unit: counts[attr], 'repetition': rep, **values})
     return pd.DataFrame(rows)
 
 
@@ -135,8 +135,5 @@ def load_attribute_results(dataset: str | Path | Benchmark, results: str | Path 
     """Per-attribute scores (see `attribute_frame`); `attributes` as `metartt score --attributes PATH`."""
     bench = _bench(dataset, dict(benchmark))
     attrs = read_attributes(bench, attributes)
-    if protocol == 'ope':
-        scored = [score_ope_attributes(bench, s, attrs, convention, repetitions) for s in _sources(results)]
-    else:
-        scored = [score_supervised_attributes(bench, s, attrs, repetitions) for s in _sources(results)]
-    return attribute_frame(scored, attrs, bench)
+    scored = score_attributes(bench, _sources(results), attrs, protocol, convention, repetitions)
+    return attribute_frame(scored, attrs, {a: attrs.count(bench, a) for a in attrs.names})

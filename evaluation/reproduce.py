@@ -18,7 +18,7 @@ from metartt_tracker.fileio import atomic_write
 from metartt_tracker.meta import train as train_checkpoint
 
 from . import frames, plots, tables
-from .attributes import score_ope_attributes, score_supervised_attributes
+from .attributes import score_attributes
 from .metrics import CONVENTIONS
 from .provenance import provenance, write_sidecar
 from .scoring import ResultSource, Scores, score_ope, score_supervised
@@ -183,7 +183,7 @@ ATTRIBUTE_TABLES = {'ope': (('auc', 'Success AUC %', 100.0, 1), ('precision', 'P
 
 
 def _attribute_cells(long: 'pd.DataFrame', metric: str, scale: float, digits: int, trackers: list[str],
-                     attrs: Attributes, bench: Benchmark) -> tuple[list[str], list[list[str]]]:
+                     attrs: Attributes, counts: dict[str, int]) -> tuple[list[str], list[list[str]]]:
     """Wide table: one row per attribute, one column per tracker, cells mean ± std over repetitions."""
     unit = 'frames' if attrs.per_frame else 'sequences'
     head = ['Attribute', 'Name', unit, *trackers]
@@ -197,7 +197,7 @@ def _attribute_cells(long: 'pd.DataFrame', metric: str, scale: float, digits: in
                 continue
             m, s, n = stats.loc[(attr, t)]
             cells.append(f'{m * scale:.{digits}f}' + (f' ± {s * scale:.{digits}f}' if n > 1 else ''))
-        body.append([attr, name, str(attrs.count(bench, attr)), *cells])
+        body.append([attr, name, str(counts[attr]), *cells])
     return head, body
 
 
@@ -205,11 +205,9 @@ def write_attribute_report(name: str, protocol: str, bench: Benchmark, sources: 
                            attrs: Attributes, out_dir: Path, convention: str, extra: dict[str, Any]) -> tuple[str, list[Path]]:
     """Per-attribute tables (text, Markdown, LaTeX; long-form CSV of every repetition), a radar plot and,
     for OPE, one success plot per attribute."""
-    if protocol == 'ope':
-        scored = [score_ope_attributes(bench, s, attrs, convention) for s in sources]
-    else:
-        scored = [score_supervised_attributes(bench, s, attrs) for s in sources]
-    long = frames.attribute_frame(scored, attrs, bench)
+    scored = score_attributes(bench, sources, attrs, protocol, convention)
+    counts = {a: attrs.count(bench, a) for a in attrs.names}  # sequences or frames with each attribute
+    long = frames.attribute_frame(scored, attrs, counts)
     trackers = [s.label for s in sources]
     stem = out_dir / f'{name}_attributes'
     files = [atomic_write(stem.with_suffix('.csv'), long.to_csv(index=False, lineterminator='\n'))]
@@ -217,25 +215,23 @@ def write_attribute_report(name: str, protocol: str, bench: Benchmark, sources: 
            f'attributes from {attrs.source}; mean ± std over repetitions')
     texts = []
     for metric, title, scale, digits in ATTRIBUTE_TABLES[protocol]:
-        df = frames.display(*_attribute_cells(long, metric, scale, digits, trackers, attrs, bench), left=2)
+        df = frames.display(*_attribute_cells(long, metric, scale, digits, trackers, attrs, counts), left=2)
         caption = f'{bench.name}: {title} per attribute'
         for ext, render in frames.RENDERERS.items():
             files.append(atomic_write(out_dir / f'{name}_attributes_{metric}{ext}', render(df, caption, how)))
         texts.append(frames.to_text(df, caption, how))
     first, label, _, _ = ATTRIBUTE_TABLES[protocol][0]
-    radar = {sc.label: {a: float(np.mean([v[first] for v in by.values()])) for a, by in sc.values.items()}
-             for sc in scored}
-    counts = {a: attrs.count(bench, a) for a in attrs.names}
-    axes = [f'{a} ({n})' for a, n in counts.items() if n]  # attributes no sequence / frame has are left out
-    radar = {t: {f'{a} ({counts[a]})': v for a, v in per.items()} for t, per in radar.items()}
-    files += plots.radar_plot(radar, axes, out_dir / f'{name}_attributes_radar', f'{bench.name} per attribute', label)
+    axis = {a: f'{a} ({n})' for a, n in counts.items() if n}  # attributes no sequence / frame has are left out
+    radar = {sc.label: {axis[a]: float(np.mean([v[first] for v in by.values()])) for a, by in sc.values.items()
+                        if a in axis} for sc in scored}
+    files += plots.radar_plot(radar, list(axis.values()), out_dir / f'{name}_attributes_radar',
+                              f'{bench.name} per attribute', label)
     if protocol == 'ope':
         for attr, full in attrs.names.items():
             entries = [plots.Entry(sc.label, sc.curves[attr]) for sc in scored if attr in sc.curves]
             if entries:
-                n = attrs.count(bench, attr)
                 files += plots.success_plot(entries, out_dir / f'{name}_success_{attr}',
-                                            f'Success plots of OPE - {full} ({n})')
+                                            f'Success plots of OPE - {full} ({counts[attr]})')
     files.append(write_sidecar(stem, provenance(f'{name} attributes', {protocol: bench}, {}, attributes=attrs.source,
                                                 result_folders={s.label: str(s.path) for s in sources}, **extra)))
     return '\n'.join(texts), files

@@ -392,6 +392,7 @@ class MetaRTTTracker:
         scores, margin = self._scores(feats)
         top = scores.topk(min(sp.top_k, len(scores))).indices
         refine = self.cfg.bbreg.enabled and s.bbreg.fitted
+        # offsets of the top k (k x 4, cheap) computed before success is known, so one read-back carries everything
         deltas = s.bbreg.deltas(feats[top]) if refine else scores.new_zeros(0)
         with self.timer('readback'):  # the frame's one device-to-host transfer
             host = torch.cat([top.double(), scores[top].mean().double()[None],

@@ -160,4 +160,3 @@ def test_pooled_frame_curves_equal_one_long_sequence():
         ious = np.concatenate([M.box_iou(p[k], gt[k]) for p, k in zip(preds, keep)])
         assert pooled.frames == len(ious)
         assert pooled.success == pytest.approx((ious[:, None] > M.SUCCESS_THRESHOLDS).mean(0), abs=1e-12)
-        assert M.ope_curves(preds[0], gt, conv).success == pytest.approx(passes[0].curves().success, abs=0)

@@ -196,7 +196,8 @@ def test_full_recipe_frames_decoded_by_dataloader_workers_train_identically(vide
         trainer.run()
         assert (trainer.train_src._coming is not None) == (workers > 0)  # every episode took the prefetched frames
         leaves.append([p.detach() for g in trainer.opt.param_groups for p in g['params']])
-    assert all(torch.equal(a, b) for a, b in zip(*leaves))
+    # another episode's frames would move the leaves by far more than float noise
+    assert all(torch.allclose(a, b, rtol=1e-6, atol=1e-9) for a, b in zip(*leaves))
 
 
 def test_backend_follows_the_device():

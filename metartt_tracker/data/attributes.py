@@ -66,7 +66,9 @@ class Attributes:
 
     def count(self, bench: Benchmark, attr: str) -> int:
         """Sequences with the attribute (per sequence) or frames with it (per frame)."""
-        return int(sum(self.mask(s, attr).sum() if self.per_frame else self.mask(s, attr)[:1].sum() for s in bench))
+        if not self.per_frame:
+            return sum(attr in self.sequences.get(s.name, ()) for s in bench)
+        return int(sum(self.mask(s, attr).sum() for s in bench))
 
 
 def _sequence_file(folder: Path, name: str) -> Path | None:
